@@ -1,0 +1,1 @@
+"""Alembic environment package for the store."""

@@ -1,0 +1,1 @@
+"""Gmail and Calendar sync workers (full and incremental), the draft writer, and the retry policy."""
