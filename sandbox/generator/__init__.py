@@ -1,1 +1,1 @@
-"""A deterministic generator of a networker's mailbox and calendar, with the ground truth of what Rapport must find."""
+"""Deterministic generator of a networker's mailbox and calendar, with the ground truth of what to find."""
