@@ -1,0 +1,6 @@
+"""Shared pytest fixtures, gathered from one plugin module per layer so each layer owns its own."""
+
+pytest_plugins = [
+    "tests.fixtures_sandbox",
+    "tests.fixtures_store",
+]

@@ -1,0 +1,1 @@
+"""Fixtures that start the sandbox in-process and give tests real google-api-python-client services."""
