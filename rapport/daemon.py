@@ -1,0 +1,312 @@
+"""The daemon: runs each account's cycle (sync → rules → drafts) on a schedule, one at a time per account.
+
+APScheduler runs one interval job per account (`max_instances=1`, `coalesce=True`), so an account never
+runs twice at once in this process; a lease lock in the store keeps other Rapport processes off an account
+while its cycle runs. SIGTERM/SIGINT stop the scheduling and set each running cycle's stop event: cycles
+check it between steps, so the current transaction finishes and the process exits 0. One account's failure,
+a revoked token included, is logged with its fix and recorded; the other accounts go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Literal, Protocol
+
+from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from rapport.config import DaemonSettings
+from rapport.errors import EXIT_CYCLE_FAILED, EXIT_OK, AuthRequired
+
+logger = logging.getLogger(__name__)
+
+RENEW_INTERVAL_SECONDS = 60.0
+
+Outcome = Literal["ok", "error", "auth_error", "skipped", "stopped"]
+
+
+@dataclass(frozen=True)
+class CycleStats:
+    """What one cycle did: messages and events synced, findings found, drafts written, non-fatal errors."""
+
+    synced: int = 0
+    found: int = 0
+    drafted: int = 0
+    errors: int = 0
+
+
+class Cycle(Protocol):
+    """One account's sync → rules → drafts pass. It checks `stop` between steps and returns early when set."""
+
+    def __call__(self, stop: threading.Event) -> CycleStats: ...
+
+
+class Lease(Protocol):
+    """A cross-process lock on one account, held for a limited time and renewed while a cycle runs."""
+
+    def acquire(self) -> bool: ...
+
+    def renew(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AccountJob:
+    """What the daemon runs for one account."""
+
+    name: str
+    email: str
+    cycle: Cycle
+    lease: Lease | None = None
+
+
+@dataclass(frozen=True)
+class CycleOutcome:
+    account: str
+    outcome: Outcome
+    stats: CycleStats
+    duration_seconds: float
+    error: str = ""
+    fix: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in ("error", "auth_error")
+
+    def log_line(self) -> str:
+        stats = self.stats
+        line = (
+            f"account={self.account} synced={stats.synced} found={stats.found} drafted={stats.drafted} "
+            f"errors={stats.errors} duration={self.duration_seconds:.1f}s outcome={self.outcome}"
+        )
+        return f"{line}: {self.error}" if self.error else line
+
+
+OutcomeHook = Callable[[CycleOutcome], None]
+
+
+@dataclass
+class Daemon:
+    """Runs the accounts' cycles once (`run_once`) or on a schedule until a signal (`run_forever`)."""
+
+    jobs: Sequence[AccountJob]
+    settings: DaemonSettings
+    on_outcome: OutcomeHook | None = None
+    renew_interval_seconds: float = RENEW_INTERVAL_SECONDS
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    scheduler: BlockingScheduler | None = None
+    _running: dict[str, threading.Event] = field(default_factory=dict)
+    _idle: threading.Condition = field(default_factory=threading.Condition)
+
+    def run_once(self) -> tuple[int, list[CycleOutcome]]:
+        """One cycle for every account, in order; exit code 1 if any failed. A signal stops after the
+        current cycle's step."""
+        outcomes: list[CycleOutcome] = []
+        with self._signals_handled():
+            for job in self.jobs:
+                if self.stop_event.is_set():
+                    logger.warning("account=%s not started: stopping", job.name)
+                    continue
+                outcomes.append(self.run_account(job))
+        failed = any(outcome.failed for outcome in outcomes)
+        return (EXIT_CYCLE_FAILED if failed else EXIT_OK), outcomes
+
+    def run_forever(self) -> int:
+        """Schedule every account until SIGTERM/SIGINT, then let running cycles finish; returns 0."""
+        scheduler = BlockingScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(max_workers=max(1, len(self.jobs)))},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        for job in self.jobs:
+            scheduler.add_job(
+                self.run_account,
+                IntervalTrigger(minutes=self.settings.interval_minutes, jitter=self.settings.jitter_seconds),
+                args=[job],
+                id=job.name,
+                name=f"cycle of {job.name}",
+                next_run_time=datetime.now(UTC),
+            )
+        scheduler.add_listener(self._stop_if_asked_before_start, EVENT_SCHEDULER_STARTED)
+        self.scheduler = scheduler
+        logger.info(
+            "scheduling %d account(s) every %d min (jitter %d s)",
+            len(self.jobs),
+            self.settings.interval_minutes,
+            self.settings.jitter_seconds,
+        )
+        with self._signals_handled():
+            scheduler.start()  # blocks until request_stop() shuts it down
+            self._wait_for_running_cycles()
+        logger.info("stopped")
+        return EXIT_OK
+
+    def request_stop(self) -> None:
+        """Stop scheduling and ask running cycles to stop after their current step."""
+        self.stop_event.set()
+        with self._idle:
+            for stop in self._running.values():
+                stop.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def run_account(self, job: AccountJob) -> CycleOutcome:
+        """One cycle of one account under its lease; logs one line and reports the outcome."""
+        started = time.monotonic()
+        stop = threading.Event()
+        with self._tracked(job.name, stop) as admitted:
+            if not admitted:
+                outcome = CycleOutcome(
+                    job.name, "skipped", CycleStats(), 0.0, "already running in this process"
+                )
+            else:
+                outcome = self._run_leased(job, stop, started)
+        logger.log(_LEVELS[outcome.outcome], outcome.log_line(), extra={"fields": _fields(outcome)})
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
+    def _run_leased(self, job: AccountJob, stop: threading.Event, started: float) -> CycleOutcome:
+        if job.lease is not None and not job.lease.acquire():
+            reason = "another Rapport process is working on this account"
+            return CycleOutcome(job.name, "skipped", CycleStats(), time.monotonic() - started, reason)
+        try:
+            with self._renewing(job, stop):
+                stats = job.cycle(stop)
+            state: Outcome = "stopped" if stop.is_set() else "ok"
+            return CycleOutcome(job.name, state, stats, time.monotonic() - started)
+        except Exception as error:  # one account's failure must not stop the others; logged below
+            auth = _auth_required_in(error)
+            if auth is not None:
+                failed = CycleStats(errors=1)
+                return CycleOutcome(
+                    job.name, "auth_error", failed, time.monotonic() - started, str(auth), auth.fix
+                )
+            logger.exception("account=%s cycle failed", job.name)
+            message = f"{type(error).__name__}: {error}"
+            return CycleOutcome(job.name, "error", CycleStats(errors=1), time.monotonic() - started, message)
+        finally:
+            if job.lease is not None:
+                job.lease.release()
+
+    @contextmanager
+    def _tracked(self, name: str, stop: threading.Event) -> Iterator[bool]:
+        """Register a running cycle so a stop request reaches it; refuse a second one for the account."""
+        with self._idle:
+            if name in self._running:
+                admitted = False
+            else:
+                admitted = True
+                self._running[name] = stop
+                if self.stop_event.is_set():
+                    stop.set()
+        try:
+            yield admitted
+        finally:
+            if admitted:
+                with self._idle:
+                    del self._running[name]
+                    self._idle.notify_all()
+
+    @contextmanager
+    def _renewing(self, job: AccountJob, stop: threading.Event) -> Iterator[None]:
+        """Renew the account's lease while its cycle runs; losing it stops the cycle after its step."""
+        lease = job.lease
+        if lease is None:
+            yield
+            return
+        done = threading.Event()
+
+        def renew_until_done() -> None:
+            while not done.wait(self.renew_interval_seconds):
+                if not lease.renew():
+                    logger.warning(
+                        "account=%s lost its lock to another process: stopping its cycle", job.name
+                    )
+                    stop.set()
+                    return
+
+        renewer = threading.Thread(target=renew_until_done, name=f"lease-{job.name}", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
+
+    def _wait_for_running_cycles(self) -> None:
+        with self._idle:
+            if self._running:
+                logger.info(
+                    "waiting for %d running cycle(s) to finish their current step", len(self._running)
+                )
+            self._idle.wait_for(lambda: not self._running)
+
+    def _stop_if_asked_before_start(self, _event: SchedulerEvent) -> None:
+        # A signal that arrived while the scheduler was starting found nothing to shut down.
+        if self.stop_event.is_set() and self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+
+    @contextmanager
+    def _signals_handled(self) -> Iterator[None]:
+        """SIGTERM and SIGINT request a clean stop while inside; the previous handlers come back after."""
+        if threading.current_thread() is not threading.main_thread():
+            yield  # only the main thread may install handlers; an embedding program stops us itself
+            return
+
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            logger.info("%s received: stopping after the current step", signal.Signals(signum).name)
+            self.request_stop()
+
+        previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
+_LEVELS: dict[Outcome, int] = {
+    "ok": logging.INFO,
+    "stopped": logging.WARNING,
+    "skipped": logging.WARNING,
+    "auth_error": logging.ERROR,
+    "error": logging.ERROR,
+}
+
+
+def _fields(outcome: CycleOutcome) -> dict[str, object]:
+    return {
+        "account": outcome.account,
+        "outcome": outcome.outcome,
+        "synced": outcome.stats.synced,
+        "found": outcome.stats.found,
+        "drafted": outcome.stats.drafted,
+        "errors": outcome.stats.errors,
+        "duration_s": round(outcome.duration_seconds, 3),
+        "error": outcome.error,
+        "fix": outcome.fix,
+    }
+
+
+def _auth_required_in(error: BaseException) -> AuthRequired | None:
+    """The AuthRequired behind an error, if a layer wrapped it (`raise SyncError(...) from auth`)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, AuthRequired):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
