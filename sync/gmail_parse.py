@@ -1,0 +1,224 @@
+"""Gmail message JSON (format=metadata or a threads.get message) into a typed `ParsedMessage`.
+
+No Google JSON travels past this module. Parsing never raises on content: whatever cannot be parsed is left
+out, recorded in `parse_problems` and logged with the message id, and the message is still stored with what
+could be parsed. A missing or unparsable Date falls back to internalDate; snippets come HTML-escaped from
+Gmail and are unescaped here.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sync.headers import (
+    MAX_SUBJECT_CHARS,
+    ParsedAddress,
+    clean_text,
+    message_ids,
+    parse_addresses,
+    parse_date,
+)
+
+log = logging.getLogger(__name__)
+
+AddressRole = Literal["from", "sender", "reply_to", "to", "cc", "bcc"]
+
+# The only headers Rapport reads (requested with metadataHeaders, so Gmail sends nothing else).
+METADATA_HEADERS: tuple[str, ...] = (
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Reply-To",
+    "Sender",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "List-Id",
+    "List-Post",
+    "List-Unsubscribe",
+    "X-Mailing-List",
+    "Mailing-List",
+    "Precedence",
+    "Auto-Submitted",
+    "X-Autoreply",
+    "X-Rapport-Key",
+)
+ADDRESS_HEADERS: tuple[tuple[str, AddressRole], ...] = (
+    ("from", "from"),
+    ("sender", "sender"),
+    ("reply-to", "reply_to"),
+    ("to", "to"),
+    ("cc", "cc"),
+    ("bcc", "bcc"),
+)
+MAX_SIGNAL_CHARS = 2000  # list and automation headers are stored, cut to a sane length
+MAX_SNIPPET_CHARS = 1000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """What Rapport keeps of one Gmail message: ids, labels, dates, parsed headers. Never a body."""
+
+    gmail_id: str
+    thread_id: str
+    history_id: int | None
+    internal_date: datetime
+    label_ids: tuple[str, ...]
+    snippet: str
+    mime_type: str | None
+    date_header: datetime | None
+    subject: str | None
+    message_id_header: str | None
+    in_reply_to: str | None
+    references: str | None
+    addresses: tuple[tuple[AddressRole, ParsedAddress], ...]
+    list_id: str | None = None
+    list_post: str | None = None
+    list_unsubscribe: str | None = None
+    x_mailing_list: str | None = None
+    mailing_list: str | None = None
+    precedence: str | None = None
+    auto_submitted: str | None = None
+    x_autoreply: str | None = None
+    rapport_key: str | None = None
+    parse_problems: tuple[str, ...] = field(default=())
+
+    @property
+    def date(self) -> datetime:
+        """When the message was written: the Date header, or Gmail's internalDate when it has none."""
+        return self.date_header or self.internal_date
+
+    def addresses_in(self, role: AddressRole) -> list[ParsedAddress]:
+        """The addresses of one header, in order."""
+        return [address for address_role, address in self.addresses if address_role == role]
+
+
+def parse_message(resource: Mapping[str, Any]) -> ParsedMessage:
+    """Parse one Gmail message resource; raises only when it has no id (not a message at all)."""
+    gmail_id = str(resource["id"])
+    problems: list[str] = []
+    headers = _header_map(resource.get("payload"), problems)
+    internal_date = _internal_date(resource.get("internalDate"), problems)
+    date_header, date_problems = parse_date(_first(headers, "date"))
+    if _first(headers, "date") is not None:
+        problems.extend(date_problems)
+    if internal_date is None:
+        internal_date = date_header or EPOCH
+    subject = _text(headers, "subject", problems, limit=MAX_SUBJECT_CHARS)
+    addresses: list[tuple[AddressRole, ParsedAddress]] = []
+    for name, role in ADDRESS_HEADERS:
+        values = headers.get(name)
+        if not values:
+            continue
+        found, address_problems = parse_addresses(", ".join(values))
+        problems.extend(f"{name}: {problem}" for problem in address_problems)
+        addresses.extend((role, address) for address in found)
+    if not any(role == "from" for role, _ in addresses):
+        problems.append("no usable From address")
+    parsed = ParsedMessage(
+        gmail_id=gmail_id,
+        thread_id=str(resource.get("threadId") or gmail_id),
+        history_id=_int_or_none(resource.get("historyId")),
+        internal_date=internal_date,
+        label_ids=tuple(str(label) for label in resource.get("labelIds") or ()),
+        snippet=html.unescape(str(resource.get("snippet") or ""))[:MAX_SNIPPET_CHARS],
+        mime_type=_mime_type(resource.get("payload")),
+        date_header=date_header,
+        subject=subject,
+        message_id_header=_message_id(headers, problems),
+        in_reply_to=_id_list(headers, "in-reply-to"),
+        references=_id_list(headers, "references"),
+        addresses=tuple(addresses),
+        list_id=_text(headers, "list-id", problems),
+        list_post=_text(headers, "list-post", problems),
+        list_unsubscribe=_text(headers, "list-unsubscribe", problems),
+        x_mailing_list=_text(headers, "x-mailing-list", problems),
+        mailing_list=_text(headers, "mailing-list", problems),
+        precedence=_text(headers, "precedence", problems),
+        auto_submitted=_text(headers, "auto-submitted", problems),
+        x_autoreply=_text(headers, "x-autoreply", problems),
+        rapport_key=_text(headers, "x-rapport-key", problems),
+        parse_problems=tuple(problems),
+    )
+    if problems:
+        level = logging.WARNING if "no usable From address" in problems else logging.INFO
+        log.log(level, "message %s parsed with problems: %s", gmail_id, "; ".join(problems)[:1000])
+    return parsed
+
+
+def _header_map(payload: Any, problems: list[str]) -> dict[str, list[str]]:
+    """Header values by lower-cased name, in wire order."""
+    headers: dict[str, list[str]] = {}
+    raw_headers = payload.get("headers") if isinstance(payload, Mapping) else None
+    if not isinstance(raw_headers, Sequence):
+        problems.append("no headers in the payload")
+        return headers
+    for header in raw_headers:
+        if not isinstance(header, Mapping) or not isinstance(header.get("name"), str):
+            problems.append(f"malformed header entry {str(header)[:80]!r}")
+            continue
+        value = header.get("value")
+        headers.setdefault(header["name"].lower(), []).append(value if isinstance(value, str) else "")
+    return headers
+
+
+def _first(headers: Mapping[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    return values[0] if values else None
+
+
+def _text(
+    headers: Mapping[str, list[str]], name: str, problems: list[str], *, limit: int = MAX_SIGNAL_CHARS
+) -> str | None:
+    value = _first(headers, name)
+    if value is None:
+        return None
+    text, text_problems = clean_text(value, limit=limit)
+    problems.extend(f"{name}: {problem}" for problem in text_problems)
+    return text
+
+
+def _message_id(headers: Mapping[str, list[str]], problems: list[str]) -> str | None:
+    value = _first(headers, "message-id")
+    if value is None:
+        return None
+    tokens = message_ids(value)
+    if not tokens:
+        problems.append(f"unparsable Message-ID {value[:80]!r}")
+        return value.strip()[:MAX_SIGNAL_CHARS] or None
+    return f"<{tokens[0]}>"
+
+
+def _id_list(headers: Mapping[str, list[str]], name: str) -> str | None:
+    tokens = message_ids(" ".join(headers.get(name, ())))
+    return " ".join(f"<{token}>" for token in tokens) if tokens else None
+
+
+def _internal_date(value: Any, problems: list[str]) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        problems.append(f"unusable internalDate {value!r}")
+        return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _mime_type(payload: Any) -> str | None:
+    if isinstance(payload, Mapping) and isinstance(payload.get("mimeType"), str):
+        return str(payload["mimeType"])[:255]
+    return None
