@@ -51,6 +51,11 @@ def _base_dir(info: ValidationInfo) -> Path | None:
     return None
 
 
+def _path_from_toml(value: object, info: ValidationInfo) -> object:
+    """A TOML string becomes an expanded Path; anything else is left for strict validation to refuse."""
+    return expand_path(value, _base_dir(info)) if isinstance(value, str) else value
+
+
 class StoreSettings(StrictModel):
     url: str = Field(default_factory=default_store_url)
 
@@ -65,10 +70,10 @@ class GoogleSettings(StrictModel):
     api_endpoint: str = ""  # "": Google's own endpoints
     token_uri: str = ""  # "": the client secrets' (Google's)
 
-    @field_validator("client_secrets")
+    @field_validator("client_secrets", mode="before")
     @classmethod
-    def _expand(cls, value: Path, info: ValidationInfo) -> Path:
-        return expand_path(value, _base_dir(info))
+    def _expand(cls, value: object, info: ValidationInfo) -> object:
+        return _path_from_toml(value, info)
 
     @field_validator("api_endpoint", "token_uri")
     @classmethod
@@ -82,10 +87,10 @@ class AccountSettings(StrictModel):
     token_file: Path
     calendars: list[Annotated[str, Field(min_length=1)]] = Field(default=["primary"], min_length=1)
 
-    @field_validator("token_file")
+    @field_validator("token_file", mode="before")
     @classmethod
-    def _expand(cls, value: Path, info: ValidationInfo) -> Path:
-        return expand_path(value, _base_dir(info))
+    def _expand(cls, value: object, info: ValidationInfo) -> object:
+        return _path_from_toml(value, info)
 
 
 class DaemonSettings(StrictModel):
@@ -135,7 +140,8 @@ def parse_config(data: dict[str, Any], path: Path) -> RapportConfig:
     problems = check_semantics(data, base_dir)
     config: RapportConfig | None = None
     try:
-        config = RapportConfig.model_validate(data, context={"base_dir": base_dir})
+        # Strict: TOML has real numbers and booleans, so "10" or "yes" in quotes is a mistake to report.
+        config = RapportConfig.model_validate(data, strict=True, context={"base_dir": base_dir})
     except ValidationError as error:
         problems = problems_from_validation(error, RapportConfig) + problems
     if problems or config is None:

@@ -31,7 +31,7 @@ TYPE_EXPECTATIONS: dict[str, tuple[str, str]] = {
     "bool_parsing": ("true or false", "write true or false, without quotes"),
     "string_type": ("a string", 'put the value in double quotes, e.g. "value"'),
     "list_type": ("a list", 'write it as a list, e.g. ["a", "b"]'),
-    "path_type": ("a file path", 'write the path as a string, e.g. "~/file.json"'),
+    "is_instance_of": ("a file path", 'write the path as a string, e.g. "~/file.json"'),
     "model_type": ("a table", "write it as a [section] (or [[section]] for a list) with keys below it"),
     "model_attributes_type": ("a table", "write it as a [[section]] entry with keys below it"),
     "dict_type": ("a table", "write it as a [section] with keys below it"),
@@ -163,7 +163,7 @@ def _walk(
         if field is None:
             parts.extend(loc[index + 1 :])
             return tuple(parts), []
-        candidates = _models_in(field.annotation)
+        candidates = models_in(field.annotation)
     return tuple(parts), candidates
 
 
@@ -172,13 +172,13 @@ def _tag(model: type[BaseModel]) -> object:
     return field.default if field is not None else None
 
 
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
+def models_in(annotation: Any) -> list[type[BaseModel]]:
     """The models a field's type refers to, through list[...], Annotated[...] and unions."""
     if isinstance(annotation, type):
         return [annotation] if issubclass(annotation, BaseModel) else []
     found: list[type[BaseModel]] = []
     for argument in typing.get_args(annotation):
-        found.extend(model for model in _models_in(argument) if model not in found)
+        found.extend(model for model in models_in(argument) if model not in found)
     return found
 
 

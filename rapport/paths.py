@@ -66,8 +66,8 @@ def find_config_path(cli_value: str | None, environ: Mapping[str, str] | None = 
     """The config file to use: `--config`, then `$RAPPORT_CONFIG`, then the platform's user config dir."""
     env: Mapping[str, str] = os.environ if environ is None else environ
     if cli_value:
-        return expand_path(cli_value)
+        return expand_path(cli_value).absolute()
     from_env = env.get(CONFIG_ENV_VAR, "")
     if from_env:
-        return expand_path(from_env)
+        return expand_path(from_env).absolute()
     return default_config_path()
