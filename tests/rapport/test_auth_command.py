@@ -1,0 +1,164 @@
+"""`rapport auth --no-browser` end to end against the sandbox's consent and token endpoints."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from rapport.cli import cli
+from rapport.oauth import SCOPES
+from rapport.token_store import load_credentials
+from sandbox.oauth import CLIENT_ID, CLIENT_SECRET
+from sandbox.server import SandboxServer
+from sandbox.testing import gmail_service
+from tests.fixtures_rapport import ConfigWriter
+from tests.fixtures_sandbox import ALEX, SandboxFactory
+
+
+class BrowserPaste(io.RawIOBase):
+    """Stdin for CliRunner that plays the user: it reads the address `rapport auth` printed, opens it in a
+    "browser" that does not follow the final redirect, and pastes the redirect address back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+        self._pending: bytes | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if len(buffer) == 0:  # click probes the stream with read(0) before the command runs
+            return 0
+        if self._pending is None:
+            sys.stdout.flush()
+            printed = sys.stdout.buffer.getvalue().decode()  # type: ignore[attr-defined]
+            address = re.search(r"http://\S+/o/oauth2/auth\?\S+", printed)
+            assert address, f"no authorization address was printed:\n{printed}"
+            self.opened.append(address.group(0))
+            answer = requests.get(address.group(0), allow_redirects=False, timeout=10)
+            self._pending = (answer.headers["Location"] + "\n").encode()
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def client_secrets(path: Path) -> Path:
+    """A "Desktop app" client secrets file as Google Cloud Console gives it (Google's endpoints in it)."""
+    path.write_text(
+        json.dumps(
+            {
+                "installed": {
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                    "token_uri": "https://oauth2.googleapis.com/token",
+                    "redirect_uris": ["http://localhost"],
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def sandbox_config(rapport_config: ConfigWriter, server: SandboxServer, tmp_path: Path) -> Path:
+    secrets = client_secrets(tmp_path / "client_secret.json")
+    return rapport_config(
+        google=(
+            f'client_secrets = "{secrets}"\n'
+            f'api_endpoint = "{server.base_url}"\n'
+            f'token_uri = "{server.token_uri}"'
+        ),
+        accounts=[f'name = "work"\nemail = "{ALEX}"\ntoken_file = "tokens/work.json"'],
+    )
+
+
+def test_auth_without_a_browser_saves_a_working_private_token(
+    sandbox_factory: SandboxFactory,
+    small_mailbox: dict[str, Any],
+    rapport_config: ConfigWriter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the sandbox speaks plain http on loopback
+    server = sandbox_factory(small_mailbox)
+    config = sandbox_config(rapport_config, server, tmp_path)
+    browser = BrowserPaste()
+
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "auth", "--account", "work", "--no-browser"], input=browser
+    )
+
+    assert result.exit_code == 0, result.output
+    query = parse_qs(urlsplit(browser.opened[0]).query)
+    assert browser.opened[0].startswith(server.base_url + "/o/oauth2/auth?")
+    assert query["scope"] == [" ".join(SCOPES)]
+    assert query["login_hint"] == [ALEX]
+    assert query["access_type"] == ["offline"]
+    token_file = tmp_path / "tokens" / "work.json"
+    saved = json.loads(token_file.read_text(encoding="utf-8"))
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert saved["token_uri"] == server.token_uri
+    assert saved["client_id"] == CLIENT_ID
+    assert sorted(saved["scopes"]) == sorted(SCOPES)
+    assert "gmail.metadata" not in json.dumps(saved)
+    assert saved["refresh_token"]
+    gmail = gmail_service(server, load_credentials(token_file, "work", ALEX, token_uri=server.token_uri))
+    assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ALEX
+    assert f'account "work" ({ALEX}) authorized' in result.output
+
+
+def test_auth_refuses_a_plain_http_token_endpoint_outside_tests_and_writes_nothing(
+    sandbox_factory: SandboxFactory,
+    small_mailbox: dict[str, Any],
+    rapport_config: ConfigWriter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+    server = sandbox_factory(small_mailbox)
+    config = sandbox_config(rapport_config, server, tmp_path)
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "auth", "--no-browser"], input=BrowserPaste())
+
+    assert result.exit_code == 1
+    assert "plain http" in result.output
+    assert not (tmp_path / "tokens").exists()
+
+
+def test_auth_needs_the_client_secrets_file_and_names_the_key(
+    rapport_config: ConfigWriter, tmp_path: Path
+) -> None:
+    config = rapport_config()  # client_secrets points at a file that does not exist
+
+    checked = CliRunner().invoke(cli, ["--config", str(config), "check"])
+    result = CliRunner().invoke(cli, ["--config", str(config), "auth", "--no-browser"])
+
+    assert checked.exit_code == 0  # only auth reads the client secrets
+    assert result.exit_code == 2
+    assert "google.client_secrets" in result.output
+    assert "Google Cloud Console" in result.output
+    assert not (tmp_path / "tokens").exists()
+
+
+def test_auth_for_an_unknown_account_is_a_usage_error(rapport_config: ConfigWriter, tmp_path: Path) -> None:
+    client_secrets(tmp_path / "client_secret.json")
+    config = rapport_config()
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "auth", "--account", "play"])
+
+    assert result.exit_code == 2
+    assert 'no account named "play"' in result.output
+    assert "work" in result.output
