@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import ApiError
+from sandbox.faults import Fault
 from sandbox.oauth import CLIENT_ID, CLIENT_SECRET, RAPPORT_SCOPES
 
 if TYPE_CHECKING:
@@ -78,9 +79,14 @@ def _forbidden(server: SandboxServer) -> AdminReply:
     return AdminReply(200, {"calls": [entry.to_json() for entry in server.log.forbidden()]})
 
 
+def _fault_settings(server: SandboxServer) -> dict[str, Any]:
+    faults = server.faults
+    return {"rate": faults.rate, "seed": faults.seed, "kinds": sorted(kind.value for kind in faults.kinds)}
+
+
 def _fault_history(server: SandboxServer) -> AdminReply:
     injected = [{"target": target, "fault": fault.value} for target, fault in server.faults.history()]
-    return AdminReply(200, {"rate": server.faults.rate, "seed": server.faults.seed, "injected": injected})
+    return AdminReply(200, {**_fault_settings(server), "injected": injected})
 
 
 def _clear_calls(server: SandboxServer, payload: dict[str, Any]) -> AdminReply:
@@ -113,12 +119,12 @@ def _expire(server: SandboxServer, payload: dict[str, Any]) -> AdminReply:
 
 
 def _set_faults(server: SandboxServer, payload: dict[str, Any]) -> AdminReply:
-    rate, seed = _required(payload, "rate"), payload.get("seed", 0)
+    rate, seed, kinds = _required(payload, "rate"), payload.get("seed", 0), payload.get("kinds")
     try:
-        server.set_faults(float(rate), int(seed))
+        server.set_faults(float(rate), int(seed), None if kinds is None else [Fault(kind) for kind in kinds])
     except (TypeError, ValueError) as error:
         raise AdminRequestError(str(error)) from None
-    return AdminReply(200, {"rate": server.faults.rate, "seed": server.faults.seed})
+    return AdminReply(200, _fault_settings(server))
 
 
 def _set_quota(server: SandboxServer, payload: dict[str, Any]) -> AdminReply:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterable
 from enum import StrEnum
 
 from sandbox.errors import ApiError
@@ -54,13 +55,14 @@ def fault_error(fault: Fault) -> ApiError:
 class FaultInjector:
     """Draws faults at `rate` from a seeded generator; `history()` lists what was injected, in order."""
 
-    def __init__(self, rate: float = 0.0, seed: int = 0) -> None:
+    def __init__(self, rate: float = 0.0, seed: int = 0, kinds: Iterable[Fault] | None = None) -> None:
         self._lock = threading.Lock()
         self._rate = 0.0
         self._seed = 0
+        self._kinds: frozenset[Fault] = frozenset(Fault)
         self._random = random.Random(seed)
         self._history: list[tuple[str, Fault]] = []
-        self.configure(rate, seed)
+        self.configure(rate, seed, kinds)
 
     @property
     def rate(self) -> float:
@@ -72,13 +74,23 @@ class FaultInjector:
         """The seed the current sequence was started from."""
         return self._seed
 
-    def configure(self, rate: float, seed: int) -> None:
-        """Set the rate and restart the sequence from `seed` (forgetting the history)."""
+    @property
+    def kinds(self) -> frozenset[Fault]:
+        """The kinds of fault that may be injected."""
+        return self._kinds
+
+    def configure(self, rate: float, seed: int, kinds: Iterable[Fault] | None = None) -> None:
+        """Set the rate (and optionally restrict the kinds), restarting the sequence from `seed` and
+        forgetting the history."""
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"fault rate must be within [0, 1], got {rate}")
+        allowed = frozenset(Fault) if kinds is None else frozenset(Fault(kind) for kind in kinds)
+        if not allowed:
+            raise ValueError("at least one kind of fault must be allowed")
         with self._lock:
             self._rate = rate
             self._seed = seed
+            self._kinds = allowed
             self._random = random.Random(seed)
             self._history = []
 
@@ -95,15 +107,16 @@ class FaultInjector:
         with self._lock:
             return list(self._history)
 
-    def _draw(self, target: str, kinds: tuple[Fault, ...]) -> Fault | None:
+    def _draw(self, target: str, candidates: tuple[Fault, ...]) -> Fault | None:
         if self._rate == 0.0:
             return None
         with self._lock:
+            kinds = [kind for kind in candidates if kind in self._kinds]
             # Two draws every time, so the sequence depends only on the seed and the number of draws.
             roll = self._random.random()
-            pick = self._random.randrange(len(kinds))
-            if roll >= self._rate:
+            pick = self._random.random()
+            if roll >= self._rate or not kinds:
                 return None
-            fault = kinds[pick]
+            fault = kinds[int(pick * len(kinds))]
             self._history.append((target, fault))
             return fault

@@ -13,7 +13,7 @@ import socket
 import socketserver
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -43,9 +43,10 @@ BATCH_PATHS = ("/batch", "/batch/gmail/v1", "/batch/calendar/v3")
 def default_handlers() -> dict[str, Handler]:
     """The Gmail and Calendar handler registries of the sandbox API (imported late: they import the
     state, which must never import the server)."""
-    from sandbox import calendar_api, gmail_api  # noqa: PLC0415
+    from sandbox.calendar_api import HANDLERS as CALENDAR_HANDLERS  # noqa: PLC0415
+    from sandbox.gmail_api import HANDLERS as GMAIL_HANDLERS  # noqa: PLC0415
 
-    return {**gmail_api.HANDLERS, **calendar_api.HANDLERS}
+    return {**GMAIL_HANDLERS, **CALENDAR_HANDLERS}
 
 
 class SandboxServer:
@@ -60,14 +61,18 @@ class SandboxServer:
         quota_units_per_second: int | None = None,
         fault_rate: float = 0.0,
         fault_seed: int = 0,
+        fault_kinds: Iterable[Fault] | None = None,
         slow_seconds: float = 1.0,
         handlers: Mapping[str, Handler] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`handlers` replaces the Gmail and Calendar handler registries (default: the sandbox API's);
+        `clock` (seconds) drives access-token expiry and the quota window, so tests can freeze it."""
         self.state = state
-        self.tokens = TokenRegistry()
+        self.tokens = TokenRegistry(clock=clock)
         self.log = CallLog()
-        self.quota = QuotaLimiter(quota_units_per_second)
-        self.faults = FaultInjector(fault_rate, fault_seed)
+        self.quota = QuotaLimiter(quota_units_per_second, clock=clock)
+        self.faults = FaultInjector(fault_rate, fault_seed, fault_kinds)
         self.slow_seconds = slow_seconds
         self.dispatcher = Dispatcher(
             state,
@@ -112,9 +117,10 @@ class SandboxServer:
         self.quota.units_per_second = units_per_second
         self.quota.reset()
 
-    def set_faults(self, rate: float, seed: int = 0) -> None:
-        """Inject faults at `rate` from a sequence seeded with `seed` (rate 0 turns them off)."""
-        self.faults.configure(rate, seed)
+    def set_faults(self, rate: float, seed: int = 0, kinds: Iterable[Fault] | None = None) -> None:
+        """Inject faults at `rate` from a sequence seeded with `seed` (rate 0 turns them off), optionally
+        only of some kinds."""
+        self.faults.configure(rate, seed, kinds)
 
     def start(self) -> SandboxServer:
         """Serve from a background daemon thread; returns self."""
@@ -321,9 +327,7 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
-def _first_user(state: Any) -> str | None:
+def _first_user(state: SandboxState) -> str | None:
     """The state's first user, whom the consent endpoint signs in when no login_hint is given."""
-    users = getattr(state, "users", None)
-    if isinstance(users, Mapping) and users:
-        return str(next(iter(users)))
-    return None
+    users = state.users
+    return users[0] if users else None
