@@ -19,6 +19,7 @@ from rapport.errors import EXIT_USAGE, RapportError
 from rapport.logging_setup import setup_logging
 from rapport.oauth import Interaction, run_auth
 from rapport.paths import find_config_path
+from rapport.sandbox_cli import sandbox_group
 from rapport.token_store import write_private_file
 
 EXAMPLE_CONFIG = "config.example.toml"
@@ -142,6 +143,9 @@ def _account(config: RapportConfig, name: str) -> AccountSettings:
         return config.account(name)
     except KeyError as error:
         raise click.BadParameter(str(error.args[0]), param_hint="--account") from error
+
+
+cli.add_command(sandbox_group)
 
 
 def main() -> None:

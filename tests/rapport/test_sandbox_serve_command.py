@@ -1,0 +1,100 @@
+"""`rapport sandbox serve` runs the sandbox as a process; its printed token files work without `rapport auth`."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from googleapiclient.discovery import build
+
+from rapport.cli import cli
+from rapport.token_store import load_credentials
+from sandbox.server import SandboxServer
+from sandbox.state import SandboxState
+from tests.fixtures_sandbox import ALEX, SAM, small_mailbox_document
+
+RAPPORT = str(Path(sys.executable).parent / "rapport")
+
+
+def read_until(process: subprocess.Popen[str], marker: str) -> str:
+    assert process.stdout is not None
+    seen = ""
+    for line in process.stdout:
+        seen += line
+        if marker in line:
+            return seen
+    raise AssertionError(f"the sandbox exited before printing {marker!r}:\n{seen}")
+
+
+def test_serve_prints_a_base_url_and_a_working_token_file_per_user_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    mailbox = tmp_path / "mailbox.json"
+    mailbox.write_text(json.dumps(small_mailbox_document()), encoding="utf-8")
+    tokens = tmp_path / "tokens"
+    process = subprocess.Popen(
+        [RAPPORT, "sandbox", "serve", "--mailbox", str(mailbox), "--port", "0", "--tokens-dir", str(tokens)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        printed = read_until(process, "Ctrl+C stops the sandbox")
+        base_url = re.search(r"at (http://127\.0\.0\.1:\d+)", printed)
+        assert base_url, printed
+        for user in (ALEX, SAM):
+            assert f"{user}: token file {tokens / (user + '.json')}" in printed
+        credentials = load_credentials(tokens / f"{ALEX}.json", "alex", ALEX)
+        endpoint = base_url.group(1)
+        gmail = build("gmail", "v1", credentials=credentials, client_options={"api_endpoint": endpoint})
+        calendar = build(
+            "calendar",
+            "v3",
+            credentials=credentials,
+            client_options={"api_endpoint": endpoint + "/calendar/v3/"},
+        )
+        assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ALEX
+        assert calendar.events().list(calendarId="primary").execute()["items"]
+        assert f'api_endpoint = "{base_url.group(1)}"' in printed
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "sandbox stopped" in out
+
+
+def test_serve_refuses_a_busy_port_as_a_usage_error(tmp_path: Path) -> None:
+    mailbox = tmp_path / "mailbox.json"
+    mailbox.write_text(json.dumps(small_mailbox_document()), encoding="utf-8")
+    with SandboxServer(SandboxState.from_mailbox(small_mailbox_document())) as busy:
+        result = CliRunner().invoke(
+            cli,
+            [
+                "sandbox",
+                "serve",
+                "--mailbox",
+                str(mailbox),
+                "--port",
+                str(busy.port),
+                "--tokens-dir",
+                str(tmp_path),
+            ],
+        )
+
+    assert result.exit_code == 2
+    assert "--port" in result.output
+
+
+def test_serve_refuses_an_invalid_mailbox_naming_the_problem(tmp_path: Path) -> None:
+    mailbox = tmp_path / "mailbox.json"
+    mailbox.write_text(json.dumps({"format": "something-else", "users": []}), encoding="utf-8")
+
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--mailbox", str(mailbox), "--port", "0"])
+
+    assert result.exit_code == 2
+    assert "--mailbox" in result.output
