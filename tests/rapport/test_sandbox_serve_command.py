@@ -1,4 +1,4 @@
-"""`rapport sandbox serve` runs the sandbox as a process; its printed token files work without `rapport auth`."""
+"""`rapport sandbox serve`: the sandbox as a process whose printed token files work without `rapport auth`."""
 
 from __future__ import annotations
 
