@@ -14,14 +14,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jinja2
-from jinja2 import nodes
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from rapport.errors import ConfigProblem
 from rapport.paths import expand_path, expand_store_url
+from rules.rendering import BUILTIN_TEMPLATES, TemplateProblem, check_template
 
 
 def check_semantics(data: dict[str, Any], base_dir: Path) -> list[ConfigProblem]:
@@ -148,14 +146,13 @@ def _rules(data: dict[str, Any], base_dir: Path) -> Iterator[ConfigProblem]:
                 names[name] = index
         template = rule.get("template")
         if isinstance(template, str) and template:
-            yield from _template(f"rules[{index}].template", template, base_dir)
+            yield from _template(f"rules[{index}].template", template, rule.get("kind"), base_dir)
 
 
-def _template(key: str, raw: str, base_dir: Path) -> Iterator[ConfigProblem]:
+def _template(key: str, raw: str, kind: object, base_dir: Path) -> Iterator[ConfigProblem]:
+    """The drafts layer's own check: the file exists, compiles in the sandbox and renders sample occasions."""
     path = expand_path(raw, base_dir)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.is_file():
         yield ConfigProblem(
             key,
             _quoted(raw),
@@ -163,39 +160,11 @@ def _template(key: str, raw: str, base_dir: Path) -> Iterator[ConfigProblem]:
             'create it, or set template = ""',
         )
         return
-    except (OSError, UnicodeDecodeError) as error:
-        yield ConfigProblem(key, _quoted(raw), f"a readable UTF-8 file ({error})", "check the file")
-        return
     try:
-        tree = SandboxedEnvironment().parse(source, name=path.name, filename=str(path))
-    except jinja2.TemplateSyntaxError as error:
-        yield ConfigProblem(
-            key,
-            _quoted(raw),
-            f"a valid Jinja2 template ({path.name} line {error.lineno}: {error.message})",
-            f"correct line {error.lineno} of {path}",
-        )
-        return
-    for name, lineno in _private_attributes(tree):
-        yield ConfigProblem(
-            key,
-            _quoted(raw),
-            f"a template that uses only public values ({path.name} line {lineno} reads {name!r})",
-            f"remove {name!r} from line {lineno}: names starting with '_' are not available to templates",
-        )
-
-
-def _private_attributes(tree: nodes.Template) -> Iterator[tuple[str, int]]:
-    """Attribute and item reads of names starting with '_': the sandbox refuses them when rendering."""
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        if isinstance(node, nodes.Getattr):
-            name: object = node.attr
-        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            name = node.arg.value
-        else:
-            continue
-        if isinstance(name, str) and name.startswith("_"):
-            yield name, node.lineno
+        check_template(path, kind if isinstance(kind, str) and kind in BUILTIN_TEMPLATES else None)
+    except TemplateProblem as problem:
+        where = f"line {problem.line} of {path}" if problem.line is not None else str(path)
+        yield ConfigProblem(key, _quoted(raw), f"a usable draft template ({problem})", f"correct {where}")
 
 
 def _quoted(value: str) -> str:

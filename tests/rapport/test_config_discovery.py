@@ -73,7 +73,9 @@ def test_tilde_expands_in_every_path_and_in_the_sqlite_url(
 ) -> None:
     home = tmp_path / "home"
     (home / "templates").mkdir(parents=True)
-    (home / "templates" / "thanks.j2").write_text("Thank you, {{ name }}!\n", encoding="utf-8")
+    (home / "templates" / "thanks.j2").write_text(
+        "Subject: Thanks\n\nThank you, {{ greeting }}!\n", encoding="utf-8"
+    )
     monkeypatch.setenv("HOME", str(home))
     config_path = rapport_config(
         store='url = "sqlite:///~/data/rapport.db"',

@@ -68,15 +68,15 @@ BAD_CONFIGS = [
         "template syntax error",
         {"rules": ['name = "ty"\nkind = "thank_you"\ntemplate = "thanks.j2"']},
         "rules[0].template",
-        "correct line 2",
-        files={"thanks.j2": "Hello {{ name }},\n{% if %}\n"},
+        "fix: correct line 2 of",
+        files={"thanks.j2": "Subject: Thanks\n{% if %}\n"},
     ),
     BadConfig(
         "template touching Python internals",
         {"rules": ['name = "ty"\nkind = "thank_you"\ntemplate = "thanks.j2"']},
         "rules[0].template",
-        "remove '__class__'",
-        files={"thanks.j2": "Hello {{ name.__class__.__mro__ }}\n"},
+        "is not allowed: names starting with '_'",
+        files={"thanks.j2": "Subject: Thanks\n\nHello {{ contact.__class__.__mro__ }}\n"},
     ),
     BadConfig(
         "duplicate account names", {"accounts": [ACCOUNT, ACCOUNT]}, "accounts[1].name", "its own name"
