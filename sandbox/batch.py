@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sandbox.dispatch import ApiRequest, ApiResponse, Dispatcher, error_response
 from sandbox.errors import HTTP_REASON_PHRASE, ApiError, bad_request
-from sandbox.faults import FaultInjector
 
 # Gmail's documented limit ("You're limited to 100 calls in a single batch request").
 MAX_BATCH_CALLS = 100
@@ -127,9 +126,7 @@ def render_batch(answers: list[tuple[str | None, ApiResponse]]) -> tuple[str, by
     return f"multipart/mixed; boundary={boundary}", b"".join(pieces)
 
 
-def run_batch(
-    dispatcher: Dispatcher, faults: FaultInjector, content_type: str, body: bytes
-) -> tuple[int, str, bytes]:
+def run_batch(dispatcher: Dispatcher, content_type: str, body: bytes) -> tuple[int, str, bytes]:
     """Run every call of a batch in order: (status, Content-Type, body) of the whole answer."""
     try:
         parts = parse_batch(content_type, body)
@@ -138,8 +135,6 @@ def run_batch(
         return rejected.status, rejected.headers["Content-Type"], rejected.body
     answers: list[tuple[str | None, ApiResponse]] = []
     for part in parts:
-        request = part.request
-        fault = faults.for_batch_part(f"{request.http_method} {request.target.partition('?')[0]}")
-        answers.append((part.content_id, dispatcher.dispatch(request, fault)))
+        answers.append((part.content_id, dispatcher.dispatch(part.request)))
     answer_type, answer_body = render_batch(answers)
     return 200, answer_type, answer_body

@@ -1,13 +1,16 @@
 """The API call pipeline shared by plain HTTP requests and batch parts.
 
-route → authenticate → refuse forbidden calls → injected status faults → validate the query → check
-scopes → resolve the user → charge quota → run the handler under the state lock → log the call.
+route → authenticate → refuse forbidden calls → draw an injected fault (a drop, a delay or an error answer)
+→ validate the query → check scopes → resolve the user → charge quota → run the handler under the state
+lock → log the call. Faults are drawn only for calls that got this far, so the fault history names the
+method each one hit.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -121,6 +124,7 @@ class Dispatcher:
         faults: FaultInjector,
         log: CallLog,
         handlers: Mapping[str, Handler],
+        slow_seconds: float = 1.0,
     ) -> None:
         self.state = state
         self.routes = routes
@@ -129,9 +133,10 @@ class Dispatcher:
         self.faults = faults
         self.log = log
         self.handlers = handlers
+        self.slow_seconds = slow_seconds
 
-    def dispatch(self, request: ApiRequest, fault: Fault | None = None) -> ApiResponse:
-        """Answer one API request; `fault` is the fault injected into it, if any."""
+    def dispatch(self, request: ApiRequest) -> ApiResponse:
+        """Answer one API request (a batch part gets status faults only: it cannot drop a connection)."""
         path, _, query_string = request.target.partition("?")
         query = parse_qs(query_string, keep_blank_values=True)
         try:
@@ -155,6 +160,12 @@ class Dispatcher:
                     "forbiddenBySandbox",
                 )
             )
+        if request.in_batch:
+            fault = self.faults.for_batch_part(method.id)
+        else:
+            fault = self.faults.for_request(method.id)
+        if fault is Fault.SLOW:
+            time.sleep(self.slow_seconds)
         if fault is Fault.DROP_BEFORE:
             self._log(method.id, grant.email, 0, 0, request, fault=fault)
             return ApiResponse(0, drop=True)

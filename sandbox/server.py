@@ -73,7 +73,6 @@ class SandboxServer:
         self.log = CallLog()
         self.quota = QuotaLimiter(quota_units_per_second, clock=clock)
         self.faults = FaultInjector(fault_rate, fault_seed, fault_kinds)
-        self.slow_seconds = slow_seconds
         self.dispatcher = Dispatcher(
             state,
             routes=RouteTable.default(),
@@ -82,6 +81,7 @@ class SandboxServer:
             faults=self.faults,
             log=self.log,
             handlers=handlers if handlers is not None else default_handlers(),
+            slow_seconds=slow_seconds,
         )
         self._httpd = _HTTPServer((host, port), self)
         self._thread: threading.Thread | None = None
@@ -116,6 +116,15 @@ class SandboxServer:
         """Per-user Gmail units per second, or None for no limit."""
         self.quota.units_per_second = units_per_second
         self.quota.reset()
+
+    @property
+    def slow_seconds(self) -> float:
+        """How long a response injected as slow waits before answering."""
+        return self.dispatcher.slow_seconds
+
+    @slow_seconds.setter
+    def slow_seconds(self, seconds: float) -> None:
+        self.dispatcher.slow_seconds = seconds
 
     def set_faults(self, rate: float, seed: int = 0, kinds: Iterable[Fault] | None = None) -> None:
         """Inject faults at `rate` from a sequence seeded with `seed` (rate 0 turns them off), optionally
@@ -236,17 +245,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._handle_api(body)
 
     def _handle_api(self, body: bytes) -> None:
-        sandbox = self.server.sandbox
-        fault = sandbox.faults.for_request(f"{self.command} {self.path.partition('?')[0]}")
-        if fault is Fault.SLOW:
-            time.sleep(sandbox.slow_seconds)
         request = ApiRequest(
             http_method=self.command,
             target=self.path,
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
         )
-        self._send(sandbox.dispatcher.dispatch(request, fault))
+        self._send(self.server.sandbox.dispatcher.dispatch(request))
 
     def _handle_batch(self, path: str, body: bytes) -> None:
         sandbox = self.server.sandbox
@@ -260,7 +265,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if fault is Fault.SLOW:
             time.sleep(sandbox.slow_seconds)
         status, content_type, answer = run_batch(
-            sandbox.dispatcher, sandbox.faults, self.headers.get("Content-Type", ""), body
+            sandbox.dispatcher, self.headers.get("Content-Type", ""), body
         )
         self._send(
             ApiResponse(status, answer, {"Content-Type": content_type}, drop=fault is Fault.DROP_AFTER)

@@ -134,7 +134,7 @@ def test_quota_and_faults_are_switched_over_admin(
     assert over_quota.value.status_code == 429
     assert settings == {"rate": 1.0, "seed": 3, "kinds": ["503"]}
     assert faulted.value.status_code == 503
-    assert history["injected"] == [{"target": "GET /gmail/v1/users/me/profile", "fault": "503"}]
+    assert history["injected"] == [{"target": "gmail.users.getProfile", "fault": "503"}]
     assert profile["emailAddress"] == ALEX
 
 
