@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -92,10 +91,6 @@ class ApiError(Exception):
         if rpc_status is not None:
             error["status"] = rpc_status
         return {"error": error}
-
-    def body_bytes(self) -> bytes:
-        """The JSON error body, encoded for the wire."""
-        return json.dumps(self.to_json()).encode()
 
     def __repr__(self) -> str:
         return f"ApiError({self.status}, {self.message!r}, reason={self.reason!r})"

@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import socket
 import socketserver
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -189,6 +190,15 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away mid-request is routine (httplib2 drops idle connections); anything
+        # else is a sandbox bug and is logged with its traceback instead of printed to stderr.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            logger.debug("client %s went away: %s", client_address, error)
+            return
+        logger.exception("error while serving %s", client_address)
 
     def close_connections(self) -> None:
         with self._connections_lock:
