@@ -4,8 +4,11 @@ switch quota and faults."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from typing import Any
 
+import httplib2
 import pytest
 from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
@@ -158,3 +161,32 @@ def test_malformed_admin_requests_are_refused(
 
     assert answer.status == status
     assert answer.json["error"]
+
+
+def _non_loopback_address() -> str | None:
+    """One of this machine's own non-loopback IPv4 addresses, if it has any."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        # connect() on UDP sends nothing; it only picks the outgoing interface.
+        probe.connect(("203.0.113.1", 9))
+        address: str = probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def test_the_admin_endpoint_answers_loopback_clients_only(
+    sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
+) -> None:
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback address to call from")
+    server = sandbox_factory(small_mailbox, host="0.0.0.0")
+
+    from_outside, _ = httplib2.Http().request(f"http://{address}:{server.port}/_admin/health")
+    from_loopback, _ = httplib2.Http().request(f"http://127.0.0.1:{server.port}/_admin/health")
+
+    assert from_outside.status == 403
+    assert from_loopback.status == 200
