@@ -14,7 +14,7 @@ class CallRecord:
 
     `status` is the HTTP status the call was answered with (0 when the connection was dropped before any
     answer); `fault` names the injected fault, if any ("500", "503", "429", "drop_before", "drop_after",
-    "slow").
+    "slow"). A call refused 401 (no live access token) has `user` "" because nobody was authenticated.
     """
 
     method_id: str
