@@ -1,0 +1,84 @@
+"""The user's clock: local days, business days and how times read in reasons, in the user's timezone.
+
+Every instant in the store is UTC; docs/rules.md counts days and business days (Monday–Friday) where the
+user lives, and reasons print local times ("Tue 3 Nov 14:00–15:00").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+_BUCKET_SECONDS = 900  # every zone's offset is a multiple of 15 minutes, so a bucket never straddles midnight
+_SATURDAY = 5
+# English abbreviations whatever the process locale: reasons read the same on every machine.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class UserClock:
+    """`now` and the user's zone, with the conversions the rules and their reasons need."""
+
+    def __init__(self, timezone: str, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("now must be an aware datetime")
+        self.zone = ZoneInfo(timezone)
+        self.now = now
+        self.now_epoch = now.timestamp()
+        self._days: dict[int, date] = {}
+
+    def local(self, instant: datetime) -> datetime:
+        """The instant on the user's wall clock."""
+        return instant.astimezone(self.zone)
+
+    def day_of_epoch(self, epoch: float) -> date:
+        """The user's calendar day of an instant given in epoch seconds (cached: the rules call it a lot)."""
+        bucket = int(epoch // _BUCKET_SECONDS)
+        day = self._days.get(bucket)
+        if day is None:
+            day = datetime.fromtimestamp(bucket * _BUCKET_SECONDS, self.zone).date()
+            self._days[bucket] = day
+        return day
+
+    def today(self) -> date:
+        return self.local(self.now).date()
+
+    def add_business_days(self, instant: datetime, days: int) -> datetime:
+        """The same wall-clock time `days` business days later (weekend days are skipped, not counted)."""
+        local = self.local(instant)
+        counted = 0
+        while counted < days:
+            local = (local.replace(tzinfo=None) + timedelta(days=1)).replace(tzinfo=self.zone)
+            if local.weekday() < _SATURDAY:
+                counted += 1
+        return local.astimezone(instant.tzinfo)
+
+    def business_days_since(self, instant: datetime) -> int:
+        """Whole business days from an instant to now: how many `add_business_days` steps have passed."""
+        local = self.local(instant)
+        now_local = self.local(self.now)
+        count = 0
+        while True:
+            local = (local.replace(tzinfo=None) + timedelta(days=1)).replace(tzinfo=self.zone)
+            if local > now_local:
+                return count
+            if local.weekday() < _SATURDAY:
+                count += 1
+
+    def day_label(self, instant: datetime) -> str:
+        """'2 Jul', or '2 Jul 2024' when not this year."""
+        local = self.local(instant)
+        label = f"{local.day} {_MONTHS[local.month - 1]}"
+        return label if local.year == self.local(self.now).year else f"{label} {local.year}"
+
+    def meeting_label(self, start: datetime, end: datetime) -> str:
+        """'Tue 3 Nov 14:00–15:00' (the end's date is named when the meeting runs past midnight)."""
+        local_start, local_end = self.local(start), self.local(end)
+        label = f"{_WEEKDAYS[local_start.weekday()]} {self.day_label(start)} {local_start:%H:%M}–"
+        if local_end.date() != local_start.date():
+            label += f"{_WEEKDAYS[local_end.weekday()]} {self.day_label(end)} "
+        return label + f"{local_end:%H:%M}"
+
+    def days_ago(self, instant: datetime) -> int:
+        """Whole days from an instant to now."""
+        return int((self.now - instant).total_seconds() // 86400)
