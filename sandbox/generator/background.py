@@ -7,8 +7,10 @@ calendar filler has no human attendee.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from rules.settings import IdentitySettings
 from sandbox.generator import pools
 from sandbox.generator.meetings import room
 from sandbox.generator.model import ASKS, AUTOMATED_TEXT, DAY, HOUR, STATEMENT, Event, Mail, Thread
@@ -17,6 +19,7 @@ from sandbox.generator.relationships import HORIZON_DAYS, RECENT_DAYS
 from sandbox.generator.world import World
 
 LIST_HORIZON_DAYS = 1100
+AUTOMATED_PATTERNS = IdentitySettings().automated_patterns
 
 
 @dataclass(slots=True)
@@ -59,7 +62,10 @@ def make_senders(world: World) -> Senders:
         )
         senders.newsletters.append(cast.automated(name, local, domain, headers))
     for name, local, domain in pools.NOTIFIERS:
-        marked = local in pools.AUTO_SUBMITTED_LOCALS or world.rng.random() < 0.4
+        # A local part no pattern names (`jobalerts-noreply`, `feedback`) is automated only by its header.
+        marked = (
+            not any(re.search(pattern, local) for pattern in AUTOMATED_PATTERNS) or world.rng.random() < 0.4
+        )
         auto_submitted = (("Auto-Submitted", "auto-generated"),) if marked else ()
         senders.notifiers.append(cast.automated(name, local, domain, auto_submitted))
     senders.calendar = cast.automated(
@@ -198,7 +204,7 @@ def calendar_noise(world: World, count: int) -> None:
     )
     for _ in range(count):
         event_type, summary, all_day = rng.choice(kinds)
-        start = clock.day(rng.randint(-60, 700), rng.choice((8, 9, 12, 13, 17, 18)))
+        start = clock.day(rng.randint(-60, 1000), rng.choice((8, 9, 12, 13, 17, 18)))
         end = start + (DAY if all_day else rng.choice((30, 60, 120)) * 60)
         attendees = []
         if summary == "Interview prep" and rng.random() < 0.5:

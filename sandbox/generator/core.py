@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sandbox.generator.awaiting import AwaitingPlanner, plant_awaiting
 from sandbox.generator.background import (
@@ -42,9 +42,25 @@ class Generated:
     truth: dict[str, Any]
 
     def write(self, mailbox_path: str | Path, truth_path: str | Path) -> None:
-        """Writes both documents as JSON (compact: a 100,000-message mailbox is large)."""
-        Path(mailbox_path).write_text(json.dumps(self.mailbox, ensure_ascii=False), encoding="utf-8")
-        Path(truth_path).write_text(json.dumps(self.truth, ensure_ascii=False, indent=1), encoding="utf-8")
+        """Writes both documents as UTF-8 JSON. The mailbox is compact and written message by message, so
+        a 100,000-message mailbox never exists as one string in memory."""
+        with Path(mailbox_path).open("w", encoding="utf-8") as out:
+            _write_mailbox(self.mailbox, out)
+        Path(truth_path).write_text(
+            json.dumps(self.truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+
+
+def _write_mailbox(mailbox: dict[str, Any], out: TextIO) -> None:
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    out.write(encode({key: value for key, value in mailbox.items() if key != "users"})[:-1] + ',"users":[')
+    for index, user in enumerate(mailbox["users"]):
+        head = encode({key: value for key, value in user.items() if key != "messages"})
+        out.write(("," if index else "") + head[:-1] + ',"messages":[')
+        for position, message in enumerate(user["messages"]):
+            out.write(("," if position else "") + encode(message))
+        out.write("]}")
+    out.write("]}\n")
 
 
 def positives_for(messages: int) -> int:

@@ -101,6 +101,7 @@ class Cast:
         self.user_plus = f"{local}+jobs@{domain}"
         self.taken.update((self.user.email, *self.user_aliases))
         self.people: list[Person] = []
+        self.automated_senders: dict[str, Person] = {}
 
     def _unique(self, candidates: list[str]) -> str:
         for candidate in candidates:
@@ -197,8 +198,14 @@ class Cast:
         return person
 
     def automated(self, name: str, local: str, domain: str, headers: tuple[tuple[str, str], ...]) -> Person:
-        """An automated sender (newsletter, notifier, calendar), with the headers it always adds."""
-        email = self._unique([f"{local}@{domain}"])
+        """An automated sender (newsletter, notifier, info@), with the headers it always adds. The address is
+        kept as given (its local part is what marks it automated), so asking twice gives the same sender."""
+        email = f"{local}@{domain}"
+        known = self.automated_senders.get(email)
+        if known is not None:
+            return known
+        self.taken.add(email)
         person = Person(name=name, email=email, kind=AUTOMATED, display=name, extra_headers=headers)
+        self.automated_senders[email] = person
         self.people.append(person)
         return person

@@ -338,8 +338,6 @@ NOTIFIERS: tuple[tuple[str, str, str], ...] = (
     ("Lever", "updates", "lever.example"),
     ("DocuSign", "dse", "docusign.example"),
 )
-# Notifiers whose local part matches no pattern: only their Auto-Submitted header marks them automated.
-AUTO_SUBMITTED_LOCALS: frozenset[str] = frozenset({"feedback", "dse"})
 NOTIFICATION_SUBJECTS: tuple[str, ...] = (
     "You appeared in {n} searches this week",
     "New jobs matching {role}",
