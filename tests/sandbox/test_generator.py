@@ -262,6 +262,6 @@ def test_the_command_line_writes_mailbox_and_truth(tmp_path: Path) -> None:
         str(truth),
     ]
     subprocess.run(command, check=True, capture_output=True)
-    assert len(mailbox_format.load(out)["users"][0]["messages"]) == 400
-    written = json.loads(truth.read_text(encoding="utf-8"))
-    assert written == generate(3, 400, now=NOW).truth
+    in_process = generate(3, 400, now=NOW)
+    assert mailbox_format.load(out) == in_process.mailbox
+    assert json.loads(truth.read_text(encoding="utf-8")) == in_process.truth
