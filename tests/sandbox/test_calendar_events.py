@@ -234,3 +234,24 @@ def test_an_unknown_calendar_is_not_found(calendar: Any) -> None:
     with pytest.raises(HttpError) as raised:
         calendar.events().list(calendarId="nobody@example.com").execute()
     assert raised.value.resp.status == 404
+
+
+def test_times_are_written_in_the_time_zone_asked_for(calendar: Any) -> None:
+    answer = (
+        calendar.events()
+        .list(
+            calendarId="primary",
+            singleEvents=True,
+            iCalUID="interview@google.com",
+            timeZone="America/New_York",
+        )
+        .execute()
+    )
+    assert answer["timeZone"] == "America/New_York"
+    assert answer["items"][0]["start"]["dateTime"] == "2026-01-08T09:00:00-05:00"
+
+
+def test_an_unknown_time_zone_is_a_bad_request(calendar: Any) -> None:
+    with pytest.raises(HttpError) as raised:
+        calendar.events().list(calendarId="primary", timeZone="Mars/Olympus_Mons").execute()
+    assert raised.value.resp.status == 400

@@ -166,9 +166,7 @@ def test_filters_google_refuses_with_a_sync_token_answer_400(events: Any, clash:
     assert raised.value.resp.status == 400
 
 
-def test_a_cancelled_series_cancels_its_instances_for_a_single_events_sync(
-    sandbox_factory: SandboxFactory,
-) -> None:
+def _series_state() -> SandboxState:
     master = {**_meeting("weekly", 2), "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2"]}
     instances = [
         {
@@ -178,17 +176,49 @@ def test_a_cancelled_series_cancels_its_instances_for_a_single_events_sync(
         }
         for day in (2, 9)
     ]
+    calendar = {"id": USER, "summary": USER, "primary": True, "events": [master, *instances]}
     document = {
         "format": "rapport-sandbox-mailbox/1",
-        "users": [
-            {
-                "email": USER,
-                "messages": [],
-                "calendars": [{"id": USER, "summary": USER, "primary": True, "events": [master, *instances]}],
-            }
-        ],
+        "users": [{"email": USER, "messages": [], "calendars": [calendar]}],
     }
-    state = SandboxState.from_mailbox(document)
+    return SandboxState.from_mailbox(document)
+
+
+def test_an_answer_to_the_whole_series_reaches_every_instance(sandbox_factory: SandboxFactory) -> None:
+    state = _series_state()
+    server = sandbox_factory(state)
+    events = calendar_service(server, credentials_for(server, USER)).events()
+    token = _full_sync(events)
+    state.set_response(USER, "primary", "weekly", "dana@acme.io", "declined")
+    answer = events.list(calendarId="primary", singleEvents=True, syncToken=token).execute()
+    assert {event["id"]: event["attendees"][1]["responseStatus"] for event in answer["items"]} == {
+        "weekly_2": "declined",
+        "weekly_9": "declined",
+    }
+
+
+def test_a_changed_instance_shows_next_to_its_master_without_single_events(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    state = _series_state()
+    server = sandbox_factory(state)
+    events = calendar_service(server, credentials_for(server, USER)).events()
+    token = events.list(calendarId="primary").execute()["nextSyncToken"]
+    state.update_event(USER, "primary", "weekly_9", summary="Moved to the big room")
+    changed = events.list(calendarId="primary", syncToken=token).execute()
+    listed = events.list(calendarId="primary").execute()
+    assert [event["id"] for event in changed["items"]] == ["weekly_9"]
+    assert [event["id"] for event in listed["items"]] == ["weekly", "weekly_9"]
+    state.update_event(USER, "primary", "weekly", summary="Renamed series")
+    series = events.list(calendarId="primary", singleEvents=True).execute()
+    # The series rename reaches the untouched instance, not the one changed on its own.
+    assert [event["summary"] for event in series["items"]] == ["Renamed series", "Moved to the big room"]
+
+
+def test_a_cancelled_series_cancels_its_instances_for_a_single_events_sync(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    state = _series_state()
     server = sandbox_factory(state)
     events = calendar_service(server, credentials_for(server, USER)).events()
     token = _full_sync(events)
