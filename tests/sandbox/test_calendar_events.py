@@ -255,3 +255,30 @@ def test_an_unknown_time_zone_is_a_bad_request(calendar: Any) -> None:
     with pytest.raises(HttpError) as raised:
         calendar.events().list(calendarId="primary", timeZone="Mars/Olympus_Mons").execute()
     assert raised.value.resp.status == 400
+
+
+def test_updated_min_includes_what_was_deleted_since(sandbox_factory: SandboxFactory) -> None:
+    state = SandboxState.from_mailbox(_document())
+    state.cancel_event(USER, "primary", "interview")
+    server = sandbox_factory(state)
+    events = calendar_service(server, credentials_for(server, USER)).events()
+    answer = events.list(calendarId="primary", singleEvents=True, updatedMin="2020-01-01T00:00:00Z").execute()
+    statuses = {event["id"]: event["status"] for event in answer["items"]}
+    assert statuses["interview"] == "cancelled"
+    assert statuses["cancelled_call"] == "cancelled"
+
+
+def test_event_types_filter_the_listing(sandbox_factory: SandboxFactory) -> None:
+    document = _document()
+    document["users"][0]["calendars"][0]["events"].append(
+        {
+            "id": "ooo",
+            "eventType": "outOfOffice",
+            "start": {"dateTime": "2026-01-15T00:00:00+00:00"},
+            "end": {"dateTime": "2026-01-16T00:00:00+00:00"},
+        }
+    )
+    server = sandbox_factory(SandboxState.from_mailbox(document))
+    events = calendar_service(server, credentials_for(server, USER)).events()
+    answer = events.list(calendarId="primary", eventTypes=["outOfOffice"]).execute()
+    assert [event["id"] for event in answer["items"]] == ["ooo"]

@@ -200,3 +200,20 @@ def test_a_missing_or_malformed_start_history_id_is_a_bad_request(
     with pytest.raises(HttpError) as raised:
         _history(sandbox_factory, state, "0")
     assert raised.value.resp.status == 400
+
+
+def test_the_user_editing_then_discarding_a_draft_shows_in_history(
+    sandbox_factory: SandboxFactory, state: SandboxState
+) -> None:
+    server = sandbox_factory(state)
+    drafts = gmail_service(server, credentials_for(server, ALEX)).users().drafts()
+    raw = base64.urlsafe_b64encode(b"To: dana@acme.io\r\nSubject: Hello\r\n\r\nFirst").decode()
+    created = drafts.create(userId="me", body={"message": {"raw": raw}}).execute()
+    start = state.history_id(ALEX)
+    edited = state.user_edits_draft(ALEX, created["id"], subject="Hello again")
+    state.user_deletes_draft(ALEX, created["id"])
+    assert _kinds(_history(sandbox_factory, state, start)) == [
+        ("messagesDeleted", created["message"]["id"]),
+        ("messagesAdded", edited),
+        ("messagesDeleted", edited),
+    ]

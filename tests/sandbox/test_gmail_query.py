@@ -172,6 +172,13 @@ def test_subject_is_unread_is_starred_and_rfc822msgid(scenario: tuple[Any, dict[
     assert _found(server, "rfc822msgid:loop-1@acme.io") == {ids["old_dana"]}
 
 
+def test_category_and_the_older_date_spellings(scenario: tuple[Any, dict[str, str]]) -> None:
+    server, ids = scenario
+    assert _found(server, "category:primary") == set()
+    assert _found(server, "older:01/01/2026") == {ids["old_dana"]}
+    assert _found(server, "newer:2026-06-01") == {ids["recent_sam"], ids["sent"]}
+
+
 def test_terms_are_anded(scenario: tuple[Any, dict[str, str]]) -> None:
     server, ids = scenario
     assert _found(server, "in:sent newer_than:30d") == {ids["sent"]}
