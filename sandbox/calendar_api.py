@@ -15,9 +15,10 @@ import binascii
 import json
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sandbox.calendar_filters import event_filter, sort_key_of
-from sandbox.calendar_state import CalendarStore, StoredEvent, SyncTokenGoneError, rfc3339
+from sandbox.calendar_state import CalendarStore, StoredEvent, SyncTokenGoneError, event_time, rfc3339
 from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.handlers import Call, Handler
 from sandbox.state import SandboxState
@@ -92,12 +93,32 @@ def get_calendar(state: SandboxState, call: Call) -> dict[str, Any]:
     }
 
 
-def _served(event: StoredEvent, max_attendees: int | None) -> dict[str, Any]:
+def _response_zone(call: Call) -> ZoneInfo | None:
+    """The `timeZone` the response is written in, if the call names one; 400 for an unknown zone."""
+    name = call.one("timeZone")
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise bad_request("Invalid time zone definition.", location="timeZone") from exc
+
+
+def _served(event: StoredEvent, call: Call) -> dict[str, Any]:
+    """The event as served: attendees trimmed to maxAttendees, times written in the asked time zone."""
     resource = dict(event.resource)
+    max_attendees = call.integer("maxAttendees")
     attendees = resource.get("attendees")
     if max_attendees is not None and isinstance(attendees, list) and len(attendees) > max_attendees:
         resource["attendees"] = attendees[:max_attendees]
         resource["attendeesOmitted"] = True
+    response_zone = _response_zone(call)
+    if response_zone is not None:
+        for key in ("start", "end", "originalStartTime"):
+            moment = resource.get(key)
+            stated = event_time(moment, response_zone) if isinstance(moment, dict) else None
+            if isinstance(moment, dict) and "dateTime" in moment and stated is not None:
+                resource[key] = {**moment, "dateTime": stated.astimezone(response_zone).isoformat()}
     return resource
 
 
@@ -107,7 +128,7 @@ def get_event(state: SandboxState, call: Call) -> dict[str, Any]:
     event = calendar.events.get(call.path["eventId"])
     if event is None:
         raise not_found("Not Found")
-    return _served(event, call.integer("maxAttendees"))
+    return _served(event, call)
 
 
 def _window_start(call: Call, calendar: CalendarStore) -> tuple[int, int | None]:
@@ -145,6 +166,7 @@ def list_events(state: SandboxState, call: Call) -> dict[str, Any]:
     """events.list, full or incremental, paged."""
     calendar = state.calendar(call.user, call.path["calendarId"])
     _check_arguments(call)
+    _response_zone(call)  # an unknown zone is refused even when no event would be written in it
     snapshot, since = _window_start(call, calendar)
     order_by = call.one("orderBy")
     accepts: Callable[[StoredEvent], bool] = event_filter(call, calendar, since)
@@ -155,7 +177,6 @@ def list_events(state: SandboxState, call: Call) -> dict[str, Any]:
     remaining = [(key, event) for key, event in keyed if after is None or key > after]
     size = max(1, min(MAX_EVENTS_PAGE, call.integer("maxResults", DEFAULT_EVENTS_PAGE)))
     page = remaining[:size]
-    max_attendees = call.integer("maxAttendees")
     result: dict[str, Any] = {
         "kind": "calendar#events",
         "etag": f'"{1_900_000_000_000 + calendar.seq}"',
@@ -176,7 +197,7 @@ def list_events(state: SandboxState, call: Call) -> dict[str, Any]:
         result["nextPageToken"] = _encode_cursor(cursor)
     elif order_by is None:
         result["nextSyncToken"] = calendar.sync_token(snapshot)
-    result["items"] = [_served(event, max_attendees) for _, event in page]
+    result["items"] = [_served(event, call) for _, event in page]
     return result
 
 

@@ -12,6 +12,7 @@ import base64
 import binascii
 import copy
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -150,14 +151,37 @@ class CalendarStore:
         event.seq = self.seq
         event.resource["updated"] = rfc3339(at)
         event.resource["etag"] = f'"{1_800_000_000_000 + self.seq}"'
+
+    def change(
+        self,
+        event: StoredEvent,
+        at: datetime,
+        apply: Callable[[dict[str, Any]], object],
+        *,
+        to_instances: Callable[[dict[str, Any]], object] | None = None,
+        exceptions_too: bool = False,
+    ) -> None:
+        """Apply a change to an event and record it.
+
+        A change to a series' master also reaches its instances (`to_instances`, default the same change),
+        as editing "all events" does in Google Calendar — except the instances changed on their own,
+        unless `exceptions_too`. A change to one instance alone makes it an exception.
+        """
+        apply(event.resource)
+        self.touch(event, at)
         if event.master_id is not None:
             event.exception = True
+        if not event.is_master:
+            return
+        for instance in self.instances_of(event.id):
+            if exceptions_too or not instance.exception:
+                (to_instances or apply)(instance.resource)
+                self.touch(instance, at)
 
     def put_event(self, resource: dict[str, Any], at: datetime) -> StoredEvent:
         """Add a new event (a change the next incremental sync reports)."""
         self.load_event(resource)
         event = self.events[str(resource["id"])]
-        event.exception = False
         self.touch(event, at)
         return event
 

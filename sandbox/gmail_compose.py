@@ -126,7 +126,7 @@ def compose(
         internal_date=at_ms,
         headers=written,
         body=body,
-        snippet=mime.snippet_of(body),
+        given_snippet=None,
         history_id=0,
     )
     mailbox.add_message(message, at=at.timestamp())
@@ -151,7 +151,7 @@ def draft_message(
         internal_date=at_ms,
         headers=headers,
         body=parsed.body,
-        snippet=mime.snippet_of(parsed.body),
+        given_snippet=None,
         history_id=0,
         raw_source=raw if parsed.multipart else None,
     )
@@ -210,7 +210,7 @@ def send_draft(mailbox: GmailMailbox, draft_id: str, *, at: datetime) -> StoredM
         internal_date=at_ms,
         headers=_merge(draft.headers, [("Date", email.utils.format_datetime(at))]),
         body=draft.body,
-        snippet=draft.snippet,
+        given_snippet=draft.given_snippet,
         history_id=0,
         raw_source=draft.raw_source,
     )

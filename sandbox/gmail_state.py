@@ -64,11 +64,16 @@ class StoredMessage:
     internal_date: int  # epoch milliseconds
     headers: list[tuple[str, str]]
     body: str
-    snippet: str
+    given_snippet: str | None  # a snippet the mailbox file states; otherwise derived from the body
     history_id: int
     raw_source: bytes | None = None  # the uploaded bytes of a multipart draft, served as they came
     _size: int | None = field(default=None, repr=False)
     _search: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def snippet(self) -> str:
+        """Gmail's snippet of the message (derived on demand: a big mailbox need not hold them all)."""
+        return self.given_snippet if self.given_snippet is not None else mime.snippet_of(self.body)
 
     @property
     def sort_key(self) -> SortKey:

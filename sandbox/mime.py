@@ -168,7 +168,7 @@ def _part_tree(part: Message, part_id: str) -> dict[str, Any]:
 
 def snippet_of(body: str) -> str:
     """Gmail's snippet: the text's first ~200 characters, whitespace collapsed, HTML-escaped (`I&#39;m`)."""
-    collapsed = _WHITESPACE.sub(" ", body).strip()
+    collapsed = _WHITESPACE.sub(" ", body[: SNIPPET_CHARS * 10]).strip()
     return collapsed[:SNIPPET_CHARS].rstrip().translate(_SNIPPET_ESCAPES)
 
 

@@ -25,6 +25,10 @@ from sandbox.gmail_state import INBOX, SENT, UNREAD, GmailMailbox, StoredMessage
 
 Clock = Callable[[], datetime]
 DEFAULT_RETENTION_DAYS = 7.0
+# What stays each instance's own when a series' master changes.
+_INSTANCE_OWN_FIELDS = frozenset(
+    {"id", "start", "end", "recurrence", "recurringEventId", "originalStartTime"}
+)
 
 
 def _wall_clock() -> datetime:
@@ -305,22 +309,27 @@ class SandboxState:
             return calendar.put_event(copy.deepcopy(dict(event)), self.now()).id
 
     def update_event(self, user: str, calendar_id: str, event_id: str, **fields: Any) -> None:
-        """Fields of an event change (summary, start, end, attendees, status, ...)."""
+        """Fields of an event change (summary, start, end, attendees, status, ...); on a series' master
+        the change reaches the instances too, except their own times and ids."""
         with self.lock:
             calendar = self.calendar(user, calendar_id)
             event = self._event(calendar, event_id)
-            event.resource.update(copy.deepcopy(fields))
-            calendar.touch(event, self.now())
+            shared = {key: value for key, value in fields.items() if key not in _INSTANCE_OWN_FIELDS}
+            calendar.change(
+                event,
+                self.now(),
+                lambda resource: resource.update(copy.deepcopy(fields)),
+                to_instances=lambda resource: resource.update(copy.deepcopy(shared)),
+            )
 
     def cancel_event(self, user: str, calendar_id: str, event_id: str) -> None:
-        """An event is cancelled (a series' master takes its instances with it)."""
+        """An event is cancelled (a series' master takes every instance with it)."""
         with self.lock:
             calendar = self.calendar(user, calendar_id)
             event = self._event(calendar, event_id)
-            now = self.now()
-            for changed in [event, *(calendar.instances_of(event.id) if event.is_master else [])]:
-                changed.resource["status"] = "cancelled"
-                calendar.touch(changed, now)
+            calendar.change(
+                event, self.now(), lambda resource: resource.update(status="cancelled"), exceptions_too=True
+            )
 
     def set_response(
         self, user: str, calendar_id: str, event_id: str, email: str, response_status: str
@@ -329,12 +338,20 @@ class SandboxState:
         with self.lock:
             calendar = self.calendar(user, calendar_id)
             event = self._event(calendar, event_id)
-            for attendee in event.resource.get("attendees", []):
-                if str(attendee.get("email", "")).lower() == email.lower():
-                    attendee["responseStatus"] = response_status
-                    calendar.touch(event, self.now())
-                    return
-            raise bad_request(f"{email} is not an attendee of {event_id}")
+
+            def answer(resource: dict[str, Any]) -> bool:
+                for attendee in resource.get("attendees", []):
+                    if str(attendee.get("email", "")).lower() == email.lower():
+                        attendee["responseStatus"] = response_status
+                        return True
+                return False
+
+            if not any(
+                str(attendee.get("email", "")).lower() == email.lower()
+                for attendee in event.resource.get("attendees", [])
+            ):
+                raise bad_request(f"{email} is not an attendee of {event_id}")
+            calendar.change(event, self.now(), answer)
 
     def invalidate_sync_tokens(self, user: str, calendar_id: str) -> None:
         """Every sync token issued for this calendar now answers 410 fullSyncRequired."""
