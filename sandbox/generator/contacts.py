@@ -64,7 +64,7 @@ def plant_cold(world: World, lists: Lists, positives: int) -> None:
                 world,
                 person,
                 "cold",
-                cadence=rng.choice((45, 60, 75)),
+                cadence=rng.choice((21, 30, 40)),
                 count=rng.randint(3, 5),
                 meeting_rate=1.0,
             )

@@ -30,7 +30,7 @@ from sandbox.generator.render import render
 from sandbox.generator.truth import ground_truth
 from sandbox.generator.world import World
 
-MIN_MESSAGES = 300
+MIN_MESSAGES = 500
 MAILBOX_FORMAT = "rapport-sandbox-mailbox/1"
 
 

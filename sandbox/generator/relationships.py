@@ -20,9 +20,14 @@ from sandbox.generator import pools
 from sandbox.generator.model import ACK, ASKS, DAY, HOUR, STATEMENT, Attendee, Event, Thread
 from sandbox.generator.people import Person
 from sandbox.generator.world import World
+from sync.settings import SyncSettings
 
 COLD = ColdContactRule(name="ground-truth")
 HORIZON_DAYS = 1460  # nothing is older than this (four years)
+# What a default sync sees (sync/settings.py): a relationship that can be found, or must not be, lies
+# wholly inside both windows, so the verdict is the same on the full history and on what was synced.
+SEEN_MAIL_DAYS = SyncSettings().window_days - 30
+SEEN_MEETING_DAYS = SyncSettings().calendar_past_days - 20
 RECENT_DAYS = 30  # a relationship thread that ends inside this many days ends with the contact's mail
 MEETING_MIN_AGE_DAYS = 14  # relationship meetings stay clear of the thank-you window
 
@@ -52,7 +57,7 @@ def silence_range(status: str, low: float, high: float) -> tuple[int, int]:
     if status == "active":
         return 1, math.floor(0.7 * low) - 1
     if status == "cold":
-        return math.ceil(1.3 * high) + 1, min(math.ceil(2.4 * high), 1000)
+        return math.ceil(1.3 * high) + 1, min(math.ceil(2.4 * high), SEEN_MAIL_DAYS - 60)
     if status == "slow":
         return math.ceil(1.3 * COLD.min_days) + 1, math.floor(0.7 * low) - 1
     if status == "dormant":
@@ -113,7 +118,7 @@ def relationship(
             meeting_rate=meeting_rate,
             odd_only=via_list is not None,
         )
-        while exchanges:
+        while any(exchange.meeting or len(exchange.slots) > 1 for exchange in exchanges):  # still two-way
             days = [slot[0] for exchange in exchanges for slot in exchange.slots]
             low, high = thresholds(days)
             window = silence_range(status, low, high)
@@ -122,7 +127,8 @@ def relationship(
                 break
             silence = rng.randint(first, final)
             last = max(days)
-            if silence + last - min(days) <= HORIZON_DAYS:
+            horizon = HORIZON_DAYS if status == "dormant" else SEEN_MAIL_DAYS
+            if silence + last - min(days) <= horizon:
                 _place(world, person, exchanges, silence=silence, last=last, via_list=via_list)
                 return True
             exchanges = exchanges[1:]
@@ -142,7 +148,7 @@ def _place(
     for exchange in exchanges:
         stamps = [clock.day(silence + last - day, hour) for day, hour in exchange.slots]
         if exchange.meeting:
-            if (clock.now - stamps[0]) // DAY >= MEETING_MIN_AGE_DAYS:
+            if MEETING_MIN_AGE_DAYS <= (clock.now - stamps[0]) // DAY <= SEEN_MEETING_DAYS:
                 _meeting(world, person, stamps[0])
                 continue
             exchange.user_first = False

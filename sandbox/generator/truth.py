@@ -20,10 +20,12 @@ from rules.settings import AwaitingReplyRule, ColdContactRule, ThankYouRule
 from sandbox.generator.model import ACK, ASKS, DAY, HOUR, THANKS_NOTE, Event, Mail, Thread
 from sandbox.generator.people import AUTOMATED, LIST, USER, Person
 from sandbox.generator.world import World
+from sync.settings import SyncSettings
 
 THANK_YOU = ThankYouRule(name="ground-truth")
 COLD = ColdContactRule(name="ground-truth")
 AWAITING = AwaitingReplyRule(name="ground-truth")
+SYNC = SyncSettings()
 NEVER_NUDGE_LABEL = "Label_1"
 TIME_MARGIN = HOUR  # thank-you windows are met or missed by at least an hour
 PRESENT = ("accepted", "tentative")
@@ -100,8 +102,10 @@ class Evaluator:
         )
 
     # cold_contact ----------------------------------------------------------------------------------
-    def cold_contacts(self) -> list[tuple[Person, int]]:
-        sent, received, met, people = self.interactions()
+    def cold_contacts(self, *, synced_only: bool) -> list[tuple[Person, int]]:
+        """Cold contacts on the full history, or on what a default sync keeps (mail and meetings inside
+        its windows); the two must agree."""
+        sent, received, met, people = self.interactions(synced_only=synced_only)
         found = []
         for key, person in people.items():
             two_way = len(sent[key]) >= max(COLD.min_sent, 1) and len(received[key]) >= max(
@@ -115,14 +119,17 @@ class Evaluator:
                 found.append((person, last))
         return found
 
-    def interactions(self) -> tuple[Stamps, Stamps, Stamps, dict[int, Person]]:
+    def interactions(self, *, synced_only: bool) -> tuple[Stamps, Stamps, Stamps, dict[int, Person]]:
         """Per person (by identity): when the user wrote to them, they wrote, and they met (meeting end)."""
         user = self.world.user
+        oldest_mail = self.now - SYNC.window_days * DAY if synced_only else 0
+        oldest_event = self.now - SYNC.calendar_past_days * DAY if synced_only else 0
         sent: Stamps = defaultdict(list)
         received: Stamps = defaultdict(list)
         met: Stamps = defaultdict(list)
         people: dict[int, Person] = {}
-        for mail in (mail for thread in self.world.threads for mail in thread.mails if not mail.draft):
+        mails = (mail for thread in self.world.threads for mail in thread.mails)
+        for mail in (mail for mail in mails if not mail.draft and mail.ts >= oldest_mail):
             if mail.sender is user:
                 for person in filter(is_human, (*mail.to, *mail.cc)):
                     sent[id(person)].append(mail.ts)
@@ -132,6 +139,8 @@ class Evaluator:
                 people[id(mail.sender)] = mail.sender
         for event in self.world.events:
             if event.rrule or event.status == "cancelled" or event.attendees_omitted or event.end > self.now:
+                continue
+            if event.start < oldest_event:
                 continue
             if event.organizer is not user and event.user_response not in ("accepted", "tentative"):
                 continue
@@ -223,7 +232,11 @@ def ground_truth(world: World) -> dict[str, Any]:
     """The truth document; raises GroundTruthError when it differs from the plan or lacks a margin."""
     evaluator = Evaluator(world)
     thank_you = evaluator.thank_you()
-    cold = evaluator.cold_contacts()
+    cold = evaluator.cold_contacts(synced_only=True)
+    if {id(person) for person, _ in cold} != {
+        id(person) for person, _ in evaluator.cold_contacts(synced_only=False)
+    }:
+        evaluator.problems.append("cold contacts differ between the full history and what a sync keeps")
     awaiting = evaluator.awaiting()
     planted = world.planted
     _same("thank_you", {id(e) for e, _ in thank_you}, {id(e) for e in planted.thank_you}, evaluator.problems)

@@ -56,7 +56,7 @@ def test_the_sandbox_loads_the_generated_mailbox(generated: Generated) -> None:
     assert generated.mailbox["generated"] == {"seed": 11, "messages": 2000, "now": NOW.isoformat()}
 
 
-@pytest.mark.parametrize("messages", [300, 1234, 5000])
+@pytest.mark.parametrize("messages", [500, 1234, 5000])
 def test_the_message_count_is_the_one_asked_for(messages: int) -> None:
     user = generate(2, messages, now=NOW).mailbox["users"][0]
     assert abs(len(user["messages"]) - messages) <= messages * 0.02
@@ -70,7 +70,7 @@ def test_the_same_inputs_give_the_same_mailbox_and_another_seed_another() -> Non
 
 
 def test_now_defaults_to_the_current_hour() -> None:
-    truth = generate(1, 300).truth
+    truth = generate(1, 500).truth
     now = datetime.fromisoformat(truth["now"])
     assert (now.minute, now.second, now.microsecond) == (0, 0, 0)
     assert timedelta(0) <= datetime.now(UTC) - now < timedelta(hours=1, minutes=5)
@@ -251,7 +251,7 @@ def test_the_command_line_writes_mailbox_and_truth(tmp_path: Path) -> None:
         "-m",
         "sandbox.generator",
         "--messages",
-        "400",
+        "500",
         "--seed",
         "3",
         "--now",
@@ -262,6 +262,6 @@ def test_the_command_line_writes_mailbox_and_truth(tmp_path: Path) -> None:
         str(truth),
     ]
     subprocess.run(command, check=True, capture_output=True)
-    in_process = generate(3, 400, now=NOW)
+    in_process = generate(3, 500, now=NOW)
     assert mailbox_format.load(out) == in_process.mailbox
     assert json.loads(truth.read_text(encoding="utf-8")) == in_process.truth

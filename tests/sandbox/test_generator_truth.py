@@ -19,6 +19,7 @@ import pytest
 
 from rules.settings import AwaitingReplyRule, ColdContactRule, IdentitySettings, ThankYouRule
 from sandbox.generator import Generated, generate
+from sync.settings import SyncSettings
 
 THANK_YOU = ThankYouRule(name="t")
 COLD = ColdContactRule(name="c")
@@ -156,12 +157,12 @@ def thank_you(box: Mailbox) -> dict[str, list[str]]:
     return found
 
 
-def cold_contacts(box: Mailbox) -> dict[str, int]:
+def cold_contacts(box: Mailbox, *, mail_days: int = 10_000, calendar_days: int = 10_000) -> dict[str, int]:
     sent: dict[str, list[int]] = defaultdict(list)
     received: dict[str, list[int]] = defaultdict(list)
     met: dict[str, list[int]] = defaultdict(list)
     for message in box.messages:
-        if "DRAFT" in message["labels"]:
+        if "DRAFT" in message["labels"] or box.now - message["ts"] > mail_days * DAY:
             continue
         if message["from"] in box.me:
             for address in filter(box.is_person, message["to"]):
@@ -169,7 +170,9 @@ def cold_contacts(box: Mailbox) -> dict[str, int]:
         elif box.is_person(message["from"]):
             received[message["from"]].append(message["ts"])
     for event in box.events:
-        _, end = box.event_times(event)
+        start, end = box.event_times(event)
+        if box.now - start > calendar_days * DAY:
+            continue
         if end <= box.now and box.attended(event) and not event.get("attendeesOmitted"):
             for address in box.other_humans(event, ("accepted", "tentative")):
                 met[address].append(end)
@@ -265,6 +268,13 @@ def test_thank_you_truth_is_what_the_rule_finds(generated: Generated) -> None:
 def test_cold_contact_truth_is_what_the_rule_finds(generated: Generated) -> None:
     expected = {item["emails"][0] for item in generated.truth["cold_contact"]}
     assert set(cold_contacts(Mailbox(generated))) == expected
+
+
+def test_cold_contacts_are_the_same_on_what_a_default_sync_keeps(generated: Generated) -> None:
+    settings = SyncSettings()
+    box = Mailbox(generated)
+    synced = cold_contacts(box, mail_days=settings.window_days, calendar_days=settings.calendar_past_days)
+    assert set(synced) == {item["emails"][0] for item in generated.truth["cold_contact"]}
 
 
 def test_awaiting_reply_truth_is_what_the_rule_finds(generated: Generated) -> None:
