@@ -274,6 +274,8 @@ def plant_all_hands(world: World, planner: MeetingPlanner) -> None:
     start, end = meeting_slot(world, 26, 5 * 24, 60)
     event = planner.meeting(start, end, staff, kind="work", user_organizes=False, schedule=False)
     event.summary = f"{company[0]} all-hands"
+    for attendee in event.attendees[::7]:
+        attendee.optional = True
     world.planted.negative("thank_you", "40-person all-hands: more than max_attendees", event=event)
     later, later_end = future(world)
     planner.meeting(

@@ -218,6 +218,7 @@ def test_the_calendar_has_every_kind_of_meeting(user: dict[str, Any]) -> None:
     assert any(e["status"] == "cancelled" for e in events)
     assert any("date" in e["start"] for e in events)
     assert any(a.get("resource") for e in events for a in e.get("attendees", []))
+    assert any(a.get("optional") for e in events for a in e.get("attendees", []))
     assert any(
         a["email"].endswith("@group.calendar.google.com") for e in events for a in e.get("attendees", [])
     )
