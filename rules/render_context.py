@@ -38,7 +38,8 @@ _HONORIFICS = frozenset(
 )
 # Words after a comma that are a suffix ("Dana Kim, PhD"), not a given name ("Kim, Dana").
 _SUFFIXES = frozenset({"jr", "sr", "phd", "md", "ii", "iii", "iv", "esq", "mba", "msc", "bsc", "dds", "cpa"})
-# Mailbox local parts that name a role, not a person: "Hi Info," would be worse than "Hi there,".
+# Words naming a role, not a person, in a local part or a display name: "Hi Info," or "Hi Vendor," would be
+# worse than "Hi there,".
 _ROLE_WORDS = frozenset(
     {
         "info",
@@ -68,6 +69,14 @@ _ROLE_WORDS = frozenset(
         "hey",
         "mailbox",
         "inbox",
+        "operations",
+        "service",
+        "services",
+        "desk",
+        "recruiting",
+        "notifications",
+        "newsletter",
+        "noreply",
     }
 )
 # Two leading consonants that can start a name ("Chris", "Steve", "Dmitri"); others ("jsmith", "dkim")
@@ -149,6 +158,8 @@ def clean_display_name(display_name: str | None) -> str:
 def first_name(display_name: str | None, email: str) -> str:
     """The name to greet someone by, from their display name, else their address; "" when unsure."""
     words = clean_display_name(display_name).split()
+    if any(_bare(word) in _ROLE_WORDS for word in words):
+        return ""  # "Acme Support", "Vendor Ops": an organisation's mailbox, not a person to greet by name
     if words:
         if not _is_initial(words[0]):
             return words[0]

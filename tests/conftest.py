@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures_sandbox",
     "tests.fixtures_store",
     "tests.fixtures_rapport",
+    "tests.fixtures_drafts",
 ]

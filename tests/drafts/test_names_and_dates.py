@@ -42,6 +42,8 @@ from rules.render_context import (
         (None, "info@example.org", ""),
         (None, "x@example.org", ""),
         (None, "42@example.org", ""),
+        ("Vendor Ops", "ops@vendor.example", ""),
+        ("Acme Support Team", "help@acme.io", ""),
     ],
 )
 def test_the_name_a_draft_greets_by(display_name: str | None, email: str, expected: str) -> None:

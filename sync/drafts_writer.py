@@ -1,0 +1,327 @@
+"""The draft writer: reconcile with Gmail, choose the strongest open findings within the caps, write drafts.
+
+`write_drafts` is the one entry point (`rapport draft [--dry-run]` and the daemon's cycle call it).
+It plans before it acts: every draft is rendered before the first one is written, so a broken template stops
+the run with nothing half-done. Each draft goes through the outbox: its row is committed `pending` (with its
+key) before drafts.create, and the Gmail ids, the `written` state and the finding's `drafted` state are
+committed together after it — a kill in between is healed by the next run's reconcile, which adopts the
+draft by its X-Rapport-Key instead of writing a second one. After writing, a sweep deletes any extra copy a
+silently re-sent POST left behind. Nothing here can send: the allow-listed client has no send method.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rules.rendering import DraftTemplate, load_template
+from rules.settings import RuleSettings, UserSettings
+from store.models import Account, Draft, Finding
+from sync.drafts_gmail import create_draft, thread_messages
+from sync.drafts_mime import Mailbox, body_fingerprint, build_message, create_request_body, new_message_id
+from sync.drafts_plan import DraftPlan, draft_keys, plan_draft
+from sync.drafts_reconcile import ReconcileCounts, read_gmail_drafts, reconcile, remove_duplicates
+from sync.errors import ApiRejected
+from sync.settings import DraftSettings
+
+if TYPE_CHECKING:
+    from sync.client import GoogleApi
+
+log = logging.getLogger(__name__)
+
+AfterCreate = Callable[[str], None]
+"""Called with the draft key right after drafts.create answered and before the commit (a test seam)."""
+
+
+@dataclass(frozen=True)
+class WrittenDraft:
+    """A draft as the user will see it: recipients, subject, body, and whether it answers a thread."""
+
+    draft_key: str
+    kind: str
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+    reply: bool
+
+
+@dataclass
+class DraftReport:
+    """What one run did (or, for a dry run, would write)."""
+
+    dry_run: bool
+    planned: list[WrittenDraft] = field(default_factory=list)
+    created: int = 0
+    adopted: int = 0
+    deleted_duplicates: int = 0
+    withdrawn: int = 0
+    dismissed: int = 0
+    resolved: int = 0
+    user_edited: int = 0
+    failed: int = 0
+    misthreaded: int = 0  # replies Gmail put in a new thread (the draft exists, outside its conversation)
+
+    @property
+    def deleted(self) -> int:
+        """Drafts Rapport deleted: duplicate copies and untouched drafts of resolved findings."""
+        return self.deleted_duplicates + self.withdrawn
+
+    def absorb(self, counts: ReconcileCounts) -> None:
+        self.adopted += counts.adopted
+        self.deleted_duplicates += counts.deleted_duplicates
+        self.withdrawn += counts.withdrawn
+        self.dismissed += counts.dismissed
+        self.resolved += counts.resolved
+        self.user_edited += counts.user_edited
+
+    def summary(self) -> str:
+        """One line for the log and the CLI."""
+        if self.dry_run:
+            return f"dry run: would write {len(self.planned)} drafts"
+        return (
+            f"planned={len(self.planned)} created={self.created} adopted={self.adopted} "
+            f"deleted={self.deleted} dismissed={self.dismissed} resolved={self.resolved} "
+            f"user_edited={self.user_edited} failed={self.failed} misthreaded={self.misthreaded}"
+        )
+
+
+def write_drafts(
+    session_factory: sessionmaker[Session],
+    api: GoogleApi,
+    account_id: int,
+    *,
+    settings: DraftSettings,
+    user: UserSettings,
+    rules: Sequence[RuleSettings],
+    now: datetime,
+    dry_run: bool = False,
+    after_create: AfterCreate | None = None,
+) -> DraftReport:
+    """Reconcile, then write the drafts the strongest open findings call for, within the caps.
+
+    A dry run reads the store only and returns the drafts that would be written; it calls no Google API.
+    Raises `rules.rendering.TemplateProblem` (before writing anything) when a template cannot render.
+    """
+    templates = {rule.name: load_template(rule.kind, rule.template) for rule in rules if rule.enabled}
+    report = DraftReport(dry_run=dry_run)
+    if not dry_run:
+        gmail = read_gmail_drafts(session_factory, api, account_id)
+        report.absorb(reconcile(session_factory, api, account_id, gmail, settings=settings, now=now))
+    if not settings.enabled:
+        return report
+    budget = _budget(session_factory, account_id, settings, user, now)
+    plans = _plans(session_factory, account_id, templates, budget, settings=settings, user=user, now=now)
+    report.planned = [_shown(plan) for plan in plans]
+    if dry_run:
+        return report
+    writer = _Writer(
+        session_factory,
+        api,
+        account_id,
+        _sender(session_factory, account_id, user),
+        report,
+        now,
+        after_create,
+    )
+    for plan in plans:
+        writer.write(plan)
+    if report.created:
+        counts = ReconcileCounts()
+        remove_duplicates(
+            session_factory, api, account_id, read_gmail_drafts(session_factory, api, account_id), counts
+        )
+        report.absorb(counts)
+    log.info("drafts for account %s: %s", account_id, report.summary())
+    return report
+
+
+def _budget(
+    session_factory: sessionmaker[Session],
+    account_id: int,
+    settings: DraftSettings,
+    user: UserSettings,
+    now: datetime,
+) -> int:
+    """How many drafts this run may write: the per-run cap, and what is left of today's (the user's day)."""
+    zone = ZoneInfo(user.timezone)
+    midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    with session_factory() as session:
+        written_today = session.scalar(
+            select(func.count(Draft.id)).where(
+                Draft.account_id == account_id,
+                Draft.created_at >= midnight,
+                Draft.gmail_draft_id.is_not(None),
+            )
+        )
+    return max(0, min(settings.max_per_run, settings.max_per_day - (written_today or 0)))
+
+
+def _plans(
+    session_factory: sessionmaker[Session],
+    account_id: int,
+    templates: dict[str, DraftTemplate],
+    budget: int,
+    *,
+    settings: DraftSettings,
+    user: UserSettings,
+    now: datetime,
+) -> list[DraftPlan]:
+    """The drafts to write, strongest findings first: unfinished (pending) ones before new ones."""
+    plans: list[DraftPlan] = []
+    if budget <= 0:
+        return plans
+    with session_factory() as session:
+        for finding, key, emails in _candidates(session, account_id, settings, templates):
+            plan = plan_draft(
+                session,
+                finding,
+                key,
+                emails,
+                template=templates[finding.rule_name],
+                settings=settings,
+                user=user,
+                now=now,
+            )
+            if plan is not None:
+                plans.append(plan)
+            if len(plans) >= budget:
+                break
+    return plans
+
+
+def _candidates(
+    session: Session, account_id: int, settings: DraftSettings, templates: dict[str, DraftTemplate]
+) -> list[tuple[Finding, str, tuple[str, ...]]]:
+    findings = session.scalars(
+        select(Finding)
+        .where(Finding.account_id == account_id, Finding.state.in_(("open", "drafted")))
+        .order_by(Finding.score.desc(), Finding.due_at, Finding.id)
+    ).all()
+    pending: list[tuple[Finding, str, tuple[str, ...]]] = []
+    fresh: list[tuple[Finding, str, tuple[str, ...]]] = []
+    for finding in findings:
+        if finding.rule_name not in templates:
+            continue  # its rule is disabled or gone from the config: Rapport writes nothing for it
+        rows = {row.draft_key: row for row in finding.drafts}
+        wanted = draft_keys(finding, settings)
+        if rows and not rows.keys() & {key for key, _ in wanted}:
+            continue  # drafted under another thank_you_mode: the existing drafts stand
+        for key, emails in wanted:
+            row = rows.get(key)
+            if row is None:
+                fresh.append((finding, key, emails))
+            elif row.state == "pending":
+                pending.append((finding, key, emails))
+    return pending + fresh
+
+
+@dataclass
+class _Writer:
+    """Writes planned drafts through the outbox: a pending row, drafts.create, then ids and states at once."""
+
+    session_factory: sessionmaker[Session]
+    api: GoogleApi
+    account_id: int
+    sender: Mailbox
+    report: DraftReport
+    now: datetime
+    after_create: AfterCreate | None
+
+    def write(self, plan: DraftPlan) -> None:
+        try:
+            message = build_message(
+                sender=self.sender,
+                to=plan.recipients,
+                subject=plan.subject,
+                body=plan.body,
+                draft_key=plan.draft_key,
+                message_id=new_message_id(self.sender.email),
+                reply=plan.reply,
+            )
+        except ValueError as error:
+            log.warning("draft %s not written: %s", plan.draft_key, error)
+            self.report.failed += 1
+            return
+        row_id = _commit_pending(self.session_factory, self.account_id, plan, self.now)
+        try:
+            created = create_draft(self.api, create_request_body(message, plan.thread_gmail_id))
+        except ApiRejected as error:
+            log.warning("Gmail refused draft %s: %s", plan.draft_key, error)
+            with self.session_factory.begin() as session:
+                session.delete(session.get_one(Draft, row_id))
+            self.report.failed += 1
+            return
+        if self.after_create is not None:
+            self.after_create(plan.draft_key)
+        with self.session_factory.begin() as session:
+            draft = session.get_one(Draft, row_id)
+            draft.gmail_draft_id, draft.gmail_message_id = created.draft_id, created.message_id
+            draft.gmail_thread_id, draft.state, draft.updated_at = created.thread_id, "written", self.now
+            finding = draft.finding
+            if finding.state == "open":
+                finding.state, finding.updated_at = "drafted", self.now
+        self.report.created += 1
+        if plan.thread_gmail_id and not _landed_in(self.api, plan.thread_gmail_id, created.message_id):
+            self.report.misthreaded += 1
+            log.warning(
+                "Gmail put draft %s (%s) in a new thread instead of thread %s",
+                created.draft_id,
+                plan.draft_key,
+                plan.thread_gmail_id,
+            )
+
+
+def _commit_pending(
+    session_factory: sessionmaker[Session], account_id: int, plan: DraftPlan, now: datetime
+) -> int:
+    """The outbox row for `plan`, committed as pending with what is about to be written; its id."""
+    with session_factory.begin() as session:
+        draft = session.scalars(
+            select(Draft).where(Draft.account_id == account_id, Draft.draft_key == plan.draft_key)
+        ).first()
+        if draft is None:
+            draft = Draft(
+                account_id=account_id, finding_id=plan.finding_id, draft_key=plan.draft_key, created_at=now
+            )
+            session.add(draft)
+        draft.state = "pending"
+        draft.recipients = [mailbox.email for mailbox in plan.recipients]
+        draft.subject = plan.subject
+        draft.body_sha256 = body_fingerprint(plan.body)
+        draft.updated_at = now
+        session.flush()
+        return draft.id
+
+
+def _landed_in(api: GoogleApi, thread_id: str, message_id: str) -> bool:
+    """threads.get confirms the draft's message is in the thread it answers (Gmail's threading rule held)."""
+    return any(found == message_id for found, _labels, _key in thread_messages(api, thread_id))
+
+
+def _sender(session_factory: sessionmaker[Session], account_id: int, user: UserSettings) -> Mailbox:
+    with session_factory() as session:
+        account = session.get_one(Account, account_id)
+        return Mailbox(email=account.email, name=user.name)
+
+
+def _shown(plan: DraftPlan) -> WrittenDraft:
+    return WrittenDraft(
+        draft_key=plan.draft_key,
+        kind=plan.kind,
+        recipients=tuple(_shown_address(mailbox) for mailbox in plan.recipients),
+        subject=plan.subject,
+        body=plan.body,
+        reply=plan.thread_gmail_id is not None,
+    )
+
+
+def _shown_address(mailbox: Mailbox) -> str:
+    """ "Zoë Çelik <zoe@example.org>" as a person reads it (the message itself carries RFC 2047)."""
+    return f"{mailbox.name} <{mailbox.email}>" if mailbox.name else mailbox.email

@@ -1,0 +1,142 @@
+"""Who each draft goes to and where it sits in Gmail: thank-yous as new messages, replies in their thread."""
+
+from __future__ import annotations
+
+import base64
+
+from sync.settings import DraftSettings
+from tests.fixtures_drafts import (
+    AWAITING,
+    CAFE_THREAD,
+    COLD_LEE,
+    COLD_SAM,
+    COLD_ZOE,
+    DANA,
+    JOERG,
+    LEE,
+    OLD_THREAD,
+    OPS,
+    QUESTION,
+    ROADMAP_THREAD,
+    SAM,
+    SCHEDULE_THREAD,
+    THANK_YOU,
+    ZOE,
+    DraftScenarioFactory,
+)
+
+
+def test_a_thank_you_is_one_new_message_per_attendee_by_default(draft_scenario: DraftScenarioFactory) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+
+    scenario.write()
+
+    dana = scenario.draft_with_key(f"{THANK_YOU}:{DANA}")
+    joerg = scenario.draft_with_key(f"{THANK_YOU}:{JOERG}")
+    assert dana.to == [("Kim, Dana", DANA)]
+    assert joerg.to == [("Jörg Müller", JOERG)]
+    assert dana.subject == "Thank you — Interview — Platform team ☕"
+    assert dana.body.startswith("Hi Dana,\n\nThank you for taking the time to meet yesterday.")
+    assert joerg.body.startswith("Hi Jörg,")
+    assert dana.thread_id != joerg.thread_id  # each a conversation of its own
+    assert dana.in_reply_to is None
+    assert scenario.finding(THANK_YOU).state == "drafted"
+    assert {row.state for key, row in scenario.outbox().items() if key.startswith(THANK_YOU)} == {"written"}
+
+
+def test_a_thank_you_can_be_one_message_to_all_attendees(draft_scenario: DraftScenarioFactory) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+
+    scenario.write(DraftSettings(thank_you_mode="all"))
+
+    draft = scenario.draft_with_key(THANK_YOU)
+    assert draft.to == [("Kim, Dana", DANA), ("Jörg Müller", JOERG)]
+    assert draft.body.startswith("Hi Dana and Jörg,")
+    assert not any(key.startswith(f"{THANK_YOU}:") for key in scenario.outbox())
+
+
+def test_a_cold_contact_gets_a_reply_in_the_last_thread_with_them(draft_scenario: DraftScenarioFactory) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+
+    report = scenario.write()
+
+    draft = scenario.draft_with_key(COLD_SAM)
+    assert draft.thread_id == ROADMAP_THREAD
+    assert draft.to == [("Sam Lee", SAM)]
+    assert draft.subject == "Re: Roadmap"
+    assert draft.in_reply_to == "<roadmap-3@example.org>"
+    assert draft.references == "<roadmap-2@example.com> <roadmap-3@example.org>"
+    assert "It's been 4 months since we last talked" in draft.body
+    assert report.misthreaded == 0
+    assert scenario.outbox()[COLD_SAM].gmail_thread_id == ROADMAP_THREAD
+
+
+def test_a_cold_contact_whose_last_thread_is_too_old_gets_a_new_message(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+
+    scenario.write()
+
+    draft = scenario.draft_with_key(COLD_LEE)
+    assert draft.thread_id != OLD_THREAD
+    assert draft.in_reply_to is None
+    assert draft.subject == "Catching up"
+    assert draft.to == [("Lee Park", LEE)]
+    assert "It's been a year since we last talked" in draft.body
+
+
+def test_the_age_limit_for_reviving_a_thread_is_configurable(draft_scenario: DraftScenarioFactory) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+
+    scenario.write(DraftSettings(cold_reply_max_thread_age_days=600))
+
+    assert scenario.draft_with_key(COLD_LEE).thread_id == OLD_THREAD
+
+
+def test_an_unanswered_question_gets_a_follow_up_in_its_thread(draft_scenario: DraftScenarioFactory) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+
+    scenario.write()
+
+    draft = scenario.draft_with_key(AWAITING)
+    assert draft.thread_id == SCHEDULE_THREAD
+    assert draft.to == [("Vendor Ops", OPS)]
+    assert draft.subject == "Re: Schedule"
+    assert draft.in_reply_to == "<schedule-1@example.com>"
+    assert draft.references == "<schedule-1@example.com>"
+    assert f'"{QUESTION}"' in draft.body
+    assert draft.body.startswith("Hi there,")  # "Vendor Ops" is a team, not someone to greet by name
+
+
+def test_non_ascii_names_and_subjects_round_trip_through_gmail(draft_scenario: DraftScenarioFactory) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+
+    scenario.write()
+
+    draft = scenario.draft_with_key(COLD_ZOE)
+    assert draft.thread_id == CAFE_THREAD
+    assert draft.to == [("Zoë Çelik", ZOE)]
+    assert draft.subject == "Re: Über den Kaffee ☕"
+    assert draft.body.startswith("Hi Zoë,")
+    served = scenario.api.execute(
+        scenario.api.gmail().users().drafts().get(userId="me", id=draft.draft_id, format="raw")
+    )
+    wire = base64.urlsafe_b64decode(served["message"]["raw"])
+    assert wire.isascii()
+    assert b"Subject: Re: =?utf-8?" in wire
+    assert b"To: =?utf-8?" in wire
