@@ -8,7 +8,8 @@ thank-you note) next to what will be written; the ground truth is computed from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sandbox.generator.people import Person
 
@@ -85,10 +86,21 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Clock:
-    """`now` and the helpers that place things relative to it. Days are UTC days; the generator keeps
-    conversations between 07:00 and 20:00 UTC, so a UTC day is also the day in the user's timezone."""
+    """`now` and the helpers that place things relative to it. Days are UTC days. A nominal hour of the
+    working day (07:00–20:00) is mapped into `day_window`, UTC hours at which the user's timezone is on the
+    same date (with an hour to spare for daylight saving), so a UTC day is also the user's day."""
 
     now: int
+    day_window: tuple[float, float] = (7.0, 20.0)
+
+    @classmethod
+    def for_zone(cls, now: int, timezone: str) -> Clock:
+        offset = (
+            datetime.fromtimestamp(now, ZoneInfo(timezone)).utcoffset() or timedelta()
+        ).total_seconds() / HOUR
+        same_date = (max(0.0, -offset) + 1.5, min(24.0, 24.0 - offset) - 1.5)
+        working = (max(same_date[0], 7.0 - offset), min(same_date[1], 20.0 - offset))
+        return cls(now, working if working[1] - working[0] >= 6 else same_date)
 
     @property
     def today(self) -> int:
@@ -96,7 +108,10 @@ class Clock:
         return self.now - self.now % DAY
 
     def day(self, days_ago: int, hour: float) -> int:
-        return self.today - days_ago * DAY + int(hour * HOUR)
+        """`days_ago` UTC days before today, at nominal working hour `hour` (7–20) in `day_window`."""
+        start, end = self.day_window
+        utc_hour = start + (min(max(hour, 7.0), 20.0) - 7.0) / 13.0 * (end - start)
+        return self.today - days_ago * DAY + int(utc_hour * HOUR)
 
     @staticmethod
     def iso(ts: int) -> str:

@@ -47,7 +47,7 @@ class World:
 
     def __init__(self, seed: int, now: int, user_email: str, user_name: str, timezone: str) -> None:
         self.rng = random.Random(f"rapport-generator/{seed}")
-        self.clock = Clock(now)
+        self.clock = Clock.for_zone(now, timezone)
         self.cast = Cast(self.rng, user_email, user_name)
         self.timezone = timezone
         self.threads: list[Thread] = []

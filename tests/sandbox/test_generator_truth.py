@@ -246,18 +246,25 @@ def follows_a_meeting_with(box: Mailbox, mail: dict[str, Any], humans: list[str]
 
 
 CASES = [
-    (1, 2000, datetime(2026, 12, 6, 12, tzinfo=UTC)),  # a Sunday
-    (2, 2000, datetime(2026, 3, 30, 7, tzinfo=UTC)),  # the Monday after London's clocks go forward
-    (3, 2000, datetime(2026, 7, 15, 23, tzinfo=UTC)),  # already tomorrow in London
-    (4, 600, datetime(2025, 10, 27, 9, tzinfo=UTC)),  # the day after the clocks go back
-    (5, 20_000, datetime(2026, 12, 6, 12, tzinfo=UTC)),
+    (1, 2000, datetime(2026, 12, 6, 12, tzinfo=UTC), "Europe/London"),  # a Sunday
+    (
+        2,
+        2000,
+        datetime(2026, 3, 30, 7, tzinfo=UTC),
+        "Europe/London",
+    ),  # the Monday after the clocks go forward
+    (3, 2000, datetime(2026, 7, 15, 23, tzinfo=UTC), "Europe/London"),  # already tomorrow in London
+    (4, 600, datetime(2025, 10, 27, 9, tzinfo=UTC), "Europe/London"),  # the day after the clocks go back
+    (6, 2000, datetime(2026, 12, 6, 12, tzinfo=UTC), "Australia/Sydney"),  # eleven hours ahead of UTC
+    (7, 2000, datetime(2026, 6, 1, 4, tzinfo=UTC), "America/Los_Angeles"),  # still yesterday there
+    (5, 20_000, datetime(2026, 12, 6, 12, tzinfo=UTC), "Europe/London"),
 ]
 
 
-@pytest.fixture(scope="module", params=CASES, ids=lambda case: f"seed{case[0]}-{case[1]}")
+@pytest.fixture(scope="module", params=CASES, ids=lambda case: f"seed{case[0]}-{case[1]}-{case[3]}")
 def generated(request: pytest.FixtureRequest) -> Generated:
-    seed, messages, now = request.param
-    return generate(seed, messages, now=now)
+    seed, messages, now, timezone = request.param
+    return generate(seed, messages, now=now, timezone=timezone)
 
 
 def test_thank_you_truth_is_what_the_rule_finds(generated: Generated) -> None:
