@@ -40,7 +40,7 @@ def make_engine(url: str) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as error:
+    except (ArgumentError, ValueError) as error:  # ValueError: e.g. a port that is not a number
         raise StoreUnavailable(_PASSWORD_IN_URL.sub(r"\1***@", url), f"malformed URL: {error}") from error
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")

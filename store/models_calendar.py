@@ -26,6 +26,8 @@ class Calendar(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     time_zone: Mapped[str | None] = mapped_column(String)  # IANA zone
 
+    events: Mapped[list[Event]] = relationship(back_populates="calendar", passive_deletes=True)
+
 
 class CalendarCursor(Base):
     """Where the sync of one calendar stands; committed in the transaction holding the events it covers."""
@@ -70,6 +72,7 @@ class Event(Base):
     attendees_omitted: Mapped[bool] = mapped_column(default=False)
     updated_at_remote: Mapped[datetime | None]  # the event's ``updated``
 
+    calendar: Mapped[Calendar] = relationship(back_populates="events")
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="event", cascade="all, delete-orphan", passive_deletes=True, order_by="Attendee.id"
     )

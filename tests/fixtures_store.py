@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, upgrade
 from store.db import session_factory as make_session_factory
+from store.models import Account
 
 POSTGRES_URL_VARIABLE = "RAPPORT_TEST_POSTGRES_URL"
 
@@ -61,3 +62,12 @@ def engine(store_url: str) -> Iterator[Engine]:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on the migrated store (objects stay readable after commit)."""
     return make_session_factory(engine)
+
+
+def add_account(session_factory: sessionmaker[Session], name: str = "personal") -> int:
+    """Create an account named ``name`` (email ``<name>@example.com``) and return its id."""
+    with session_factory.begin() as session:
+        account = Account(name=name, email=f"{name}@example.com")
+        session.add(account)
+        session.flush()
+        return account.id
