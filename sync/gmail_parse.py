@@ -109,8 +109,7 @@ def parse_message(resource: Mapping[str, Any]) -> ParsedMessage:
     headers = _header_map(resource.get("payload"), problems)
     internal_date = _internal_date(resource.get("internalDate"), problems)
     date_header, date_problems = parse_date(_first(headers, "date"))
-    if _first(headers, "date") is not None:
-        problems.extend(date_problems)
+    problems.extend(date_problems)  # missing or unparsable: `date` falls back to internalDate
     if internal_date is None:
         internal_date = date_header or EPOCH
     subject = _text(headers, "subject", problems, limit=MAX_SUBJECT_CHARS)

@@ -13,6 +13,7 @@ import email.utils
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
 from email.header import decode_header
 
 MAX_SUBJECT_CHARS = 2000  # a 100 KB Subject is stored truncated: the rules only ever read its start
@@ -42,7 +43,7 @@ def decode_words(value: str) -> tuple[str, list[str]]:
     problems: list[str] = []
     try:
         parts = decode_header(value)
-    except (ValueError, LookupError, AssertionError) as exc:  # email.header raises these on garbage
+    except (ValueError, LookupError, AssertionError, HeaderParseError) as exc:  # email.header on garbage
         return value, [f"undecodable encoded word: {exc}"]
     pieces: list[str] = []
     for chunk, charset in parts:
@@ -100,13 +101,20 @@ def parse_addresses(value: str | None) -> tuple[list[ParsedAddress], list[str]]:
         value = value[:MAX_HEADER_CHARS]
     found: list[ParsedAddress] = []
     seen: set[str] = set()
+    dangling: list[str] = []  # words cut off a display name by an unquoted comma ("Müller, Hans <h@x>")
     for raw_name, raw_email in email.utils.getaddresses([value]):
         candidate = raw_email.strip()
         if _is_plain_address(candidate):
-            name, name_problems = clean_text(raw_name, limit=200)
+            full_name = ", ".join([*dangling, raw_name]) if dangling and raw_name else raw_name
+            dangling = []
+            name, name_problems = clean_text(full_name, limit=200)
             problems.extend(name_problems)
             _add(found, seen, ParsedAddress(name=name, email=candidate))
             continue
+        if not raw_name and candidate and "@" not in candidate:
+            dangling.append(candidate)
+            continue
+        dangling = []
         salvaged = _BARE_ADDRESS.findall(f"{raw_name} {raw_email}")
         if salvaged:
             problems.append(f"unparsable address {raw_email or raw_name!r}: kept {', '.join(salvaged)}")
