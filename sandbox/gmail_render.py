@@ -15,8 +15,6 @@ from typing import Any
 from sandbox import mime
 from sandbox.gmail_state import StoredMessage
 
-FORMATS = ("minimal", "metadata", "full", "raw")
-
 
 def _headers_json(
     headers: Sequence[tuple[str, str]], *, decode: bool, only: frozenset[str] | None = None

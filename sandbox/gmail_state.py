@@ -48,8 +48,6 @@ SYSTEM_LABELS = (
     "STARRED",
     UNREAD,
 )
-# Labels Gmail's labels.list shows without list-visibility settings (they are not user-visible folders).
-_HIDDEN_SYSTEM_LABELS = frozenset({"CHAT", DRAFT, SENT, TRASH, SPAM, "STARRED", UNREAD, "IMPORTANT", INBOX})
 
 SortKey = tuple[int, str]  # (-internalDate, id): ascending order is Gmail's newest-first order
 
@@ -161,11 +159,6 @@ class GmailMailbox:
     def draft_id_of(self, message_id: str) -> str | None:
         """The id of the draft whose message this is, if any."""
         return self._draft_of_message.get(message_id)
-
-    def message_by_rfc822_id(self, rfc822_id: str) -> StoredMessage | None:
-        """The message carrying this Message-ID header value (`<...>`), if any."""
-        message_id = self._by_rfc822_id.get(rfc822_id)
-        return self.messages.get(message_id) if message_id else None
 
     def cached(self, key: tuple[Any, ...]) -> Any:
         """A listing computed earlier at the current historyId (None when absent or stale)."""

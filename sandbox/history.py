@@ -17,7 +17,6 @@ MESSAGE_ADDED = "messageAdded"
 MESSAGE_DELETED = "messageDeleted"
 LABEL_ADDED = "labelAdded"
 LABEL_REMOVED = "labelRemoved"
-HISTORY_TYPES = (MESSAGE_ADDED, MESSAGE_DELETED, LABEL_ADDED, LABEL_REMOVED)
 
 # The record list key and whether the entry carries the changed labels, per history type.
 _RECORD_KEYS: dict[str, tuple[str, bool]] = {

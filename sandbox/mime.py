@@ -91,11 +91,6 @@ def build_raw(headers: Sequence[Header], body: str) -> bytes:
     return head.encode("utf-8", errors="surrogateescape") + b"\r\n" + encode_body(headers, body)
 
 
-def raw_size(headers: Sequence[Header], body: str) -> int:
-    """Gmail's sizeEstimate: the size of the raw message in bytes."""
-    return len(build_raw(headers, body))
-
-
 def parse_raw(raw: bytes) -> ParsedRaw:
     """Split an uploaded RFC 822 message into headers (wire order, unfolded, as written) and its text.
 
