@@ -9,8 +9,8 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Attendee, Calendar, Event
+from store.upsert import insert as upsert
 from sync.calendar_parse import ParsedEvent
-from sync.gmail_store import upsert_statement
 
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
 _ATTENDEES: Table = Attendee.__table__  # type: ignore[assignment]
@@ -46,7 +46,7 @@ def store_events(session: Session, calendar_id: int, events: Sequence[ParsedEven
     if not timed:
         return changed
     rows = [_event_row(calendar_id, event) for event in timed]
-    statement = upsert_statement(session, _EVENTS)
+    statement = upsert(session, _EVENTS)
     updatable = {name: statement.excluded[name] for name in rows[0] if name not in ("calendar_id", "gcal_id")}
     session.execute(
         statement.on_conflict_do_update(index_elements=["calendar_id", "gcal_id"], set_=updatable), rows

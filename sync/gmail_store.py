@@ -15,12 +15,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.addresses import normalise_address
 from store.models import Label, Message, MessageAddress, PendingMessage, Thread
 from store.people import person_ids_for
+from store.upsert import insert as upsert
 from sync.client import GoogleApi
 from sync.gmail_calls import list_labels
 from sync.gmail_parse import ParsedMessage
@@ -39,13 +39,6 @@ _CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's param
 def is_hidden(label_ids: Iterable[str]) -> bool:
     """Whether a message with these labels is outside what the store keeps (spam, trash)."""
     return not HIDDEN_LABELS.isdisjoint(label_ids)
-
-
-def upsert_statement(session: Session, table: Table) -> Any:
-    """The dialect's INSERT, which has on_conflict_do_update/do_nothing on both backends."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -70,7 +63,7 @@ def store_messages(
         return 0
     thread_ids = _ensure_threads(session, account_id, sorted({message.thread_id for message in kept}))
     rows = [_message_row(account_id, thread_ids[message.thread_id], message, fold_plus) for message in kept]
-    statement = upsert_statement(session, _MESSAGES)
+    statement = upsert(session, _MESSAGES)
     updatable = {name: statement.excluded[name] for name in rows[0] if name not in ("account_id", "gmail_id")}
     session.execute(
         statement.on_conflict_do_update(index_elements=["account_id", "gmail_id"], set_=updatable), rows
@@ -91,9 +84,7 @@ def store_messages(
 
 
 def _ensure_threads(session: Session, account_id: int, gmail_thread_ids: Sequence[str]) -> dict[str, int]:
-    statement = upsert_statement(session, _THREADS).on_conflict_do_nothing(
-        index_elements=["account_id", "gmail_id"]
-    )
+    statement = upsert(session, _THREADS).on_conflict_do_nothing(index_elements=["account_id", "gmail_id"])
     session.execute(
         statement, [{"account_id": account_id, "gmail_id": gmail_id} for gmail_id in gmail_thread_ids]
     )
@@ -248,7 +239,7 @@ def queue_pending(session: Session, account_id: int, ids: Iterable[tuple[str, st
         for gmail_id, thread in ids
     ]
     if rows:
-        statement = upsert_statement(session, _PENDING).on_conflict_do_nothing(
+        statement = upsert(session, _PENDING).on_conflict_do_nothing(
             index_elements=["account_id", "gmail_id"]
         )
         session.execute(statement, rows)
@@ -272,7 +263,7 @@ def store_labels(session: Session, account_id: int, labels: Iterable[tuple[str, 
     ]
     if not rows:
         return
-    statement = upsert_statement(session, _LABELS)
+    statement = upsert(session, _LABELS)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["account_id", "gmail_id"],

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sandbox.server import SandboxServer
 from sandbox.state import SandboxState
 from sandbox.testing import credentials_for
-from store.models import Account, Calendar, Event, Message, MessageAddress
+from store.accounts import ensure_account
+from store.models import Calendar, Event, Message, MessageAddress
 from sync.client import GoogleApi
 from sync.retry import RetryPolicy
 from sync.service import SyncReport, sync_account
@@ -124,12 +125,7 @@ def mailbox(
 def ensure_test_account(session_factory: sessionmaker[Session], name: str = "work", email: str = USER) -> int:
     """The id of the account `name` for `email`, created when missing."""
     with session_factory.begin() as session:
-        account = session.scalar(select(Account).where(Account.name == name))
-        if account is None:
-            account = Account(name=name, email=email)
-            session.add(account)
-            session.flush()
-        return account.id
+        return ensure_account(session, name, email).id
 
 
 @dataclass

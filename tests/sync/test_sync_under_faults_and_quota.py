@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sync.client import GoogleApi
-from tests.fixtures_sync import USER, SyncEnv, SyncEnvFactory, event, gmail_id, mailbox, message
+from tests.fixtures_sync import NOW, USER, SyncEnv, SyncEnvFactory, event, gmail_id, mailbox, message
 
 
 def _mailbox() -> dict[str, Any]:
@@ -24,9 +24,9 @@ def _mailbox() -> dict[str, Any]:
 
 
 def _changes(env: SyncEnv) -> None:
-    env.state.deliver(USER, from_="dana@acme.io", to=USER, subject="News", body="Hello", at=env.state.now())
+    env.state.deliver(USER, from_="dana@acme.io", to=USER, subject="News", body="Hello", at=NOW)
     env.state.user_sends(
-        USER, to="person7@example.org", subject="Re: Subject 7", body="Yes", in_reply_to=gmail_id(7)
+        USER, to="person7@example.org", subject="Re: Subject 7", body="Yes", in_reply_to=gmail_id(7), at=NOW
     )
     env.state.modify_labels(USER, gmail_id(3), add=["STARRED"], remove=["INBOX"])
     env.state.delete_message(USER, gmail_id(11))
