@@ -25,20 +25,24 @@ class UserClock:
         self.zone = ZoneInfo(timezone)
         self.now = now
         self.now_epoch = now.timestamp()
-        self._days: dict[int, date] = {}
+        self._days: dict[int, int] = {}
 
     def local(self, instant: datetime) -> datetime:
         """The instant on the user's wall clock."""
         return instant.astimezone(self.zone)
 
-    def day_of_epoch(self, epoch: float) -> date:
-        """The user's calendar day of an instant given in epoch seconds (cached: the rules call it a lot)."""
+    def day_number(self, epoch: float) -> int:
+        """The user's calendar day of an instant in epoch seconds, as a date ordinal (cached)."""
         bucket = int(epoch // _BUCKET_SECONDS)
         day = self._days.get(bucket)
         if day is None:
-            day = datetime.fromtimestamp(bucket * _BUCKET_SECONDS, self.zone).date()
+            day = datetime.fromtimestamp(bucket * _BUCKET_SECONDS, self.zone).date().toordinal()
             self._days[bucket] = day
         return day
+
+    def day_of_epoch(self, epoch: float) -> date:
+        """The user's calendar day of an instant in epoch seconds."""
+        return date.fromordinal(self.day_number(epoch))
 
     def today(self) -> date:
         return self.local(self.now).date()

@@ -37,27 +37,24 @@ def occasion_key(key: str, relationship: Relationship, mailbox: Mailbox) -> str:
 
 def is_two_way(relationship: Relationship, rule: ColdContactRule) -> bool:
     """The user wrote on `min_sent` days and they wrote back on `min_received` days, or they met."""
-    wrote_both_ways = (
-        len(relationship.sent_days) >= rule.min_sent and len(relationship.received_days) >= rule.min_received
-    )
-    return wrote_both_ways or (rule.meeting_counts and bool(relationship.met_days))
+    counts = relationship.counts()
+    wrote_both_ways = counts.sent >= rule.min_sent and counts.received >= rule.min_received
+    return wrote_both_ways or (rule.meeting_counts and counts.met > 0)
 
 
 def threshold_days(relationship: Relationship, rule: ColdContactRule) -> float:
     """max(min_days, k × the median gap between distinct interaction days)."""
-    gap = relationship.median_gap()
+    gap = relationship.counts().median_gap()
     return float(rule.min_days) if gap is None else max(float(rule.min_days), rule.k * gap)
 
 
 def strength(relationship: Relationship) -> float:
     """Distinct days of exchange, direct ones counting double list ones, × reciprocity × duration."""
-    direct = len(relationship.direct_days | relationship.met_days)
-    on_lists_only = len(relationship.list_only_days())
-    volume = DIRECT_WEIGHT * direct + LIST_WEIGHT * on_lists_only
-    if len(relationship.days()) < 2:
+    counts = relationship.counts()
+    volume = DIRECT_WEIGHT * counts.direct + LIST_WEIGHT * counts.list_only
+    if len(counts.days) < 2:
         volume *= SINGLE_DAY_FACTOR
-    met = len(relationship.met_days)
-    wrote, answered = len(relationship.sent_days) + met, len(relationship.received_days) + met
+    wrote, answered = counts.sent + counts.met, counts.received + counts.met
     reciprocity = min(wrote, answered) / max(wrote, answered, 1)
     years = (relationship.last_epoch - relationship.first_epoch) / DAY_SECONDS / 365.25
     return volume * (0.5 + 0.5 * reciprocity) * (1.0 + min(years, 3.0) / 3.0)
@@ -98,20 +95,21 @@ class _Cold:
 
 def _found(rule: ColdContactRule, mailbox: Mailbox, cold: _Cold, thread_ids: dict[int, str]) -> Found:
     key, relationship, silence, threshold = cold.key, cold.relationship, cold.silence, cold.threshold
+    counts = relationship.counts()
     name = mailbox.identity.name(key)
     power = strength(relationship)
     last = mailbox.at(relationship.last_epoch)
     evidence: dict[str, Any] = {
-        "days": len(relationship.days()),
-        "direct_days": len(relationship.direct_days),
-        "list_days": len(relationship.list_only_days()),
-        "met_days": len(relationship.met_days),
-        "sent_days": len(relationship.sent_days),
-        "received_days": len(relationship.received_days),
+        "days": len(counts.days),
+        "direct_days": counts.direct,
+        "list_days": counts.list_only,
+        "met_days": counts.met,
+        "sent_days": counts.sent,
+        "received_days": counts.received,
         "first_interaction": mailbox.at(relationship.first_epoch).isoformat(),
-        "median_gap_days": relationship.median_gap(),
+        "median_gap_days": counts.median_gap(),
         "threshold_days": round(threshold, 1),
-        "silence_days": round(silence, 1),
+        "silence_days": int(silence),
         "strength": round(power, 3),
     }
     return Found(
@@ -121,7 +119,8 @@ def _found(rule: ColdContactRule, mailbox: Mailbox, cold: _Cold, thread_ids: dic
         emails=(key,),
         names=(name,),
         due_at=last + timedelta(days=threshold),
-        score=round(power * min(silence / threshold, MAX_OVERDUE_FACTOR), 3),
+        # Whole days of silence: the score (and the reason) change once a day, not at every run.
+        score=round(power * min(int(silence) / threshold, MAX_OVERDUE_FACTOR), 3),
         reason=_reason(relationship, mailbox, short_name(name, key)),
         evidence=evidence,
         person_id=mailbox.identity.person_id(key),
@@ -135,15 +134,14 @@ def _reason(relationship: Relationship, mailbox: Mailbox, who: str) -> str:
     clock = mailbox.clock
     last = mailbox.at(relationship.last_epoch)
     ago = f"{clock.days_ago(last)} days ago"
-    mailed = bool(relationship.sent_days or relationship.received_days)
-    verb = (
-        "met or wrote" if relationship.met_days and mailed else ("met" if relationship.met_days else "wrote")
-    )
-    gap = relationship.median_gap()
+    counts = relationship.counts()
+    mailed = bool(counts.sent or counts.received)
+    verb = "met or wrote" if counts.met and mailed else ("met" if counts.met else "wrote")
+    gap = counts.median_gap()
     if gap is None:
         return f"You and {who} {verb} once, on {clock.day_label(last)}, {ago}"
-    days = len(relationship.days())
-    on_lists = " mostly on mailing lists," if len(relationship.list_only_days()) * 2 > days else ""
+    days = len(counts.days)
+    on_lists = " mostly on mailing lists," if counts.list_only * 2 > days else ""
     since = clock.local(mailbox.at(relationship.first_epoch)).year
     return (
         f"You and {who} {verb} {cadence(gap)} ({plural(days, 'exchange')},{on_lists} since {since}); "

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
-from store.people import apply_same_person
 
 from rules import awaiting_reply, cold_contact, queries, thank_you
 from rules.clock import UserClock
@@ -33,6 +32,7 @@ from rules.settings import (
     ThankYouRule,
     UserSettings,
 )
+from store.people import apply_same_person
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ class _Run:
     ) -> None:
         self.rules = [rule for rule in rules if rule.enabled]
         self.identity = identity
-        self.mailbox = Mailbox(session, account_id, identity, clock)
+        labels = [label for rule in self.rules for label in rule.filters.exclude_labels]
+        self.mailbox = Mailbox(session, account_id, identity, clock, label_names=labels)
         self.intents = ReplyIntents(session, account_id, fetch_bodies, clock.now)
         self.active = active_findings(session, account_id)
         self.found: dict[str, Found] = {}

@@ -52,7 +52,7 @@ class Identity:
         own_keys = {self.key(address) for address in own}
         own |= {address for address, key in self._key_of.items() if key in own_keys}
         self.user_addresses: frozenset[str] = frozenset(own)
-        self._user_keys = frozenset(own_keys)
+        self.user_keys: frozenset[str] = frozenset(own_keys)  # the person keys that are the user
 
     def _join(self, addresses: list[str]) -> None:
         """Make every address of the group (and every address sharing a person with one) one person."""
@@ -80,6 +80,10 @@ class Identity:
         """The person's key (primary normalised address) for a normalised address; itself when unknown."""
         return self._key_of.get(address, address)
 
+    def key_lookup(self) -> Callable[[str, str], str]:
+        """`dict.get` of address → person key, for loops over many rows: `lookup(address, address)`."""
+        return self._key_of.get
+
     def person_id(self, key: str) -> int | None:
         """The store's person id for a person key, when the store knows the person."""
         return self._id_of_key.get(key)
@@ -95,7 +99,7 @@ class Identity:
 
     def is_user(self, address: str) -> bool:
         """Whether a normalised address is one of the user's (or joined to one of them)."""
-        return address in self.user_addresses or self.key(address) in self._user_keys
+        return address in self.user_addresses or self.key(address) in self.user_keys
 
     def addresses_by_key(self) -> dict[str, set[str]]:
         """Every known address of every person, by person key."""

@@ -13,55 +13,73 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 from sqlalchemy.orm import Session
-from store.addresses import normalise_address
 
 from rules import queries
-from rules.automation import AutomatedPatterns, message_is_automated
+from rules.automation import AutomatedPatterns, is_auto_submitted
 from rules.clock import UserClock
 from rules.identity import Identity
 from rules.interactions import MET, RECEIVED, SENT, InteractionRow, Relationship, build_relationships
 from rules.lists import collect_list_addresses, is_list_address, relay_list_address
+from rules.mailscan import CALENDAR_NOTICE as CALENDAR_FLAG
+from rules.mailscan import NEWSLETTER_HEADERS as NEWSLETTER_FLAG
+from rules.mailscan import SENT as SENT_FLAG
+from rules.mailscan import scan_messages, scan_recipients
 from rules.meetings import meetings_from_rows
 from rules.settings import IdentitySettings
+from store.addresses import normalise_address
 
 RESOURCE_DOMAIN = "@resource.calendar.google.com"
 GROUP_DOMAIN = "@group.calendar.google.com"
 
 
 class Mailbox:
-    """One account's mail and calendar as the rules see them, for one run at `clock.now`."""
+    """One account's mail and calendar as the rules see them, for one run at `clock.now`.
+
+    `label_names`: the labels whose threads the run's rules exclude (the never-nudge label is always
+    included), so that one scan finds them all.
+    """
 
     def __init__(
-        self, session: Session, account_id: int, settings: IdentitySettings, clock: UserClock
+        self,
+        session: Session,
+        account_id: int,
+        settings: IdentitySettings,
+        clock: UserClock,
+        label_names: Collection[str] = (),
     ) -> None:
         self.session = session
         self.account_id = account_id
         self.settings = settings
         self.clock = clock
+        self._label_ids = queries.label_ids_by_name(session, account_id)
+        wanted = {settings.never_nudge_label, *label_names}
+        self._scanned_labels = frozenset(self._label_ids[name] for name in wanted if name in self._label_ids)
+        self._scan = scan_messages(session, account_id, self._scanned_labels)
+        sent_from = {row[3] for row in self._scan.messages if row[4] & SENT_FLAG and row[3]}
         fold = settings.fold_plus_addresses
         people = queries.people(session, account_id)
-        user_addresses = [
-            queries.account_email(session, account_id),
-            *settings.aliases,
-            *queries.sent_from_addresses(session, account_id),
-        ]
         self.identity = Identity(
-            user_addresses=user_addresses,
+            user_addresses=[queries.account_email(session, account_id), *settings.aliases, *sent_from],
             people=people,
             same_person=settings.same_person,
             normalise=lambda raw: normalise_address(raw, fold_plus=fold),
         )
-        known = {row.email for row in people}
-        self.lists = collect_list_addresses(queries.list_signals(session, account_id), known)
+        self.lists = collect_list_addresses(self._scan.list_signals, {row.email for row in people})
         self.patterns = AutomatedPatterns(settings.automated_patterns)
         self.groups = self.identity.normalise_all(settings.group_addresses)
         self.never_nudge = self.identity.normalise_all(settings.never_nudge)
-        self._label_ids = queries.label_ids_by_name(session, account_id)
+        user = self.identity.user_addresses
+        self._sent_ids = {row[0] for row in self._scan.messages if row[4] & SENT_FLAG or row[3] in user}
+        scan_recipients(
+            session, account_id, self._scan, user_addresses=user, lists=self.lists, is_list=self.is_list
+        )
         self._labelled: dict[frozenset[str], set[int]] = {}
         self._relationships: dict[frozenset[int], dict[str, Relationship]] = {}
 
     def is_list(self, address: str) -> bool:
-        return is_list_address(address, self.lists)
+        if address in self.lists:
+            return True
+        return "+" in address and is_list_address(address, self.lists)
 
     def is_group_or_resource(self, address: str, *, resource: bool = False) -> bool:
         """A calendar attendee that is a room, a resource or a group rather than a person."""
@@ -87,7 +105,11 @@ class Mailbox:
         """Store ids of threads where a message carries one of the labels (by name; unknown names: none)."""
         wanted = frozenset(self._label_ids[name] for name in names if name in self._label_ids)
         if wanted not in self._labelled:
-            self._labelled[wanted] = queries.threads_with_labels(self.session, self.account_id, wanted)
+            if wanted <= self._scanned_labels:
+                found = [self._scan.threads_by_label.get(label, set()) for label in wanted]
+                self._labelled[wanted] = set().union(*found)
+            else:
+                self._labelled[wanted] = queries.threads_with_labels(self.session, self.account_id, wanted)
         return self._labelled[wanted]
 
     @property
@@ -102,48 +124,37 @@ class Mailbox:
         return self._relationships[skip]
 
     @cached_property
-    def _list_recipient_messages(self) -> set[int]:
-        return queries.messages_with_recipient_in(self.session, self.account_id, self.lists)
-
-    @cached_property
     def _sender_counts(self) -> tuple[Counter[str], Counter[str], list[InteractionRow]]:
         """Per From address, how many of its messages were human and how many automated; and the
         interactions those human messages are."""
         human: Counter[str] = Counter()
         automated: Counter[str] = Counter()
         rows: list[InteractionRow] = []
-        to_list = self._list_recipient_messages
-        key = self.identity.key
-        rows_received = queries.received_mail(self.session, self.account_id, self.identity.user_addresses)
-        for row in rows_received:
-            (
-                message,
-                thread,
-                when,
-                from_email,
-                sender_email,
-                auto,
-                newsletter,
-                mime,
-                list_headers,
-                precedence,
-            ) = row
-            if self.is_list(from_email) or self.identity.is_user(from_email):
-                continue  # "Name via Group <group@…>": the list wrote it, not a person
-            if message_is_automated(
-                from_email=from_email,
-                sender_email=sender_email,
-                auto_submitted=auto,
-                newsletter=bool(newsletter) and message not in to_list,
-                mime_type=mime,
-                patterns=self.patterns,
+        to_list, sent_ids = self._scan.to_list, self._sent_ids
+        key, user_keys = self.identity.key_lookup(), self.identity.user_keys
+        is_list, matches = self.is_list, self.patterns.matches
+        for row in self._scan.messages:
+            message, thread, when, from_email, flags, list_id, post, xml, ml, precedence, sender, auto, _ = (
+                row
+            )
+            if message in sent_ids or not from_email or is_list(from_email):
+                continue  # the user's mail, or "Name via Group <group@…>": the list wrote it, not a person
+            person = key(from_email, from_email)
+            if person in user_keys:
+                continue
+            if (
+                flags & CALENDAR_FLAG
+                or (flags & NEWSLETTER_FLAG and message not in to_list)
+                or (auto is not None and is_auto_submitted(auto))
+                or matches(from_email)
             ):
                 automated[from_email] += 1
                 continue
             human[from_email] += 1
-            relayed = relay_list_address(precedence, sender_email) is not None
-            on_list = bool(list_headers) or relayed or message in to_list
-            rows.append((key(from_email), when, RECEIVED, on_list, thread))
+            on_list = bool(list_id or post or xml or ml) or message in to_list
+            if not on_list and precedence and sender:
+                on_list = relay_list_address(precedence, sender) is not None
+            rows.append((person, when, RECEIVED, on_list, thread))
         return human, automated, rows
 
     @property
@@ -162,19 +173,17 @@ class Mailbox:
         return rows
 
     def _sent_interactions(self) -> list[InteractionRow]:
+        sent = {row[0]: (row[1], row[2]) for row in self._scan.messages if row[0] in self._sent_ids}
+        to_list = self._scan.to_list
+        key, user_keys, is_list = self.identity.key_lookup(), self.identity.user_keys, self.is_list
         rows: list[InteractionRow] = []
-        to_list = self._list_recipient_messages
-        key, is_user = self.identity.key, self.identity.is_user
         seen: set[tuple[int, str]] = set()
-        for message, thread, when, recipient, _gmail_id in queries.sent_recipients(
-            self.session, self.account_id, self.identity.user_addresses
-        ):
-            if is_user(recipient) or self.is_list(recipient):
-                continue
-            person = key(recipient)
-            if (message, person) in seen:
+        for message, recipient in self._scan.recipients:
+            person = key(recipient, recipient)
+            if person in user_keys or is_list(recipient) or (message, person) in seen:
                 continue
             seen.add((message, person))
+            thread, when = sent[message]
             rows.append((person, when, SENT, message in to_list, thread))
         return rows
 

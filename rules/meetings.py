@@ -84,7 +84,7 @@ class SentMail:
 
 
 def sent_mail_by_person(rows: Iterable[AnyRow], mailbox: Mailbox) -> dict[str, list[SentMail]]:
-    """`queries.sent_recipients` rows by person key, oldest first."""
+    """`queries.sent_mail_since` rows by person key, oldest first."""
     by_person: defaultdict[str, list[SentMail]] = defaultdict(list)
     for _message, _thread, when, recipient, gmail_id in rows:
         by_person[mailbox.identity.key(recipient)].append(SentMail(when, gmail_id, recipient))

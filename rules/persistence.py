@@ -23,6 +23,20 @@ from store.models import Finding
 ACTIVE_STATES = ("open", "drafted")
 
 
+_COMPARED = (
+    Finding.rule_name,
+    Finding.emails,
+    Finding.person_id,
+    Finding.event_gcal_id,
+    Finding.thread_gmail_id,
+    Finding.message_gmail_id,
+    Finding.last_interaction,
+    Finding.due_at,
+    Finding.score,
+    Finding.reason,
+)
+
+
 @dataclass(frozen=True)
 class StoredFinding:
     """An open or drafted finding as stored: enough to refresh it or explain why it no longer holds."""
@@ -30,24 +44,31 @@ class StoredFinding:
     id: int
     occasion_key: str
     kind: str
-    rule_name: str
     state: str
-    evidence: dict[str, Any]
+    values: dict[str, Any]  # the columns a refresh may change, by name
+
+    @property
+    def rule_name(self) -> str:
+        return str(self.values["rule_name"])
 
 
 @dataclass(frozen=True)
 class PersistCounts:
     opened: int
-    refreshed: int
+    refreshed: int  # found again with something changed (reason, score, due time, …)
     resolved: int
 
 
 def active_findings(session: Session, account_id: int) -> dict[str, StoredFinding]:
     """The account's open and drafted findings by occasion key."""
-    query = select(
-        Finding.id, Finding.occasion_key, Finding.kind, Finding.rule_name, Finding.state, Finding.evidence
-    ).where(Finding.account_id == account_id, Finding.state.in_(ACTIVE_STATES))
-    return {row[1]: StoredFinding(*row) for row in session.execute(query)}
+    query = select(Finding.id, Finding.occasion_key, Finding.kind, Finding.state, *_COMPARED).where(
+        Finding.account_id == account_id, Finding.state.in_(ACTIVE_STATES)
+    )
+    names = [column.key for column in _COMPARED]
+    return {
+        row[1]: StoredFinding(row[0], row[1], row[2], row[3], dict(zip(names, row[4:], strict=True)))
+        for row in session.execute(query)
+    }
 
 
 def _closed_keys(session: Session, account_id: int, keys: Sequence[str]) -> set[str]:
@@ -80,6 +101,19 @@ def _values(found: Found, now: datetime) -> dict[str, Any]:
     }
 
 
+def _changed(values: dict[str, Any], stored: dict[str, Any]) -> bool:
+    """Whether a refresh changes anything shown (the evidence follows the reason, score and due time)."""
+    return any(values[name] != stored[name] for name in stored)
+
+
+def _evidence(session: Session, finding_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in chunks(finding_ids):
+        query = select(Finding.id, Finding.evidence).where(Finding.id.in_(chunk))
+        found.update({finding_id: dict(evidence or {}) for finding_id, evidence in session.execute(query)})
+    return found
+
+
 def persist(
     session: Session,
     account_id: int,
@@ -108,24 +142,27 @@ def persist(
     if new_rows:
         session.execute(insert(Finding), new_rows)
     refreshed = [
-        {"id": active[item.occasion_key].id, **_values(item, now)}
+        {"id": active[item.occasion_key].id, **values}
         for item in found
         if item.occasion_key in active
+        for values in [_values(item, now)]
+        if _changed(values, active[item.occasion_key].values)
     ]
-    resolved = [
-        {
-            "id": active[resolution.occasion_key].id,
-            "state": "resolved",
-            "state_reason": resolution.reason,
-            "evidence": {
-                **active[resolution.occasion_key].evidence,
-                **({"resolved_by": resolution.resolved_by} if resolution.resolved_by else {}),
-            },
-            "updated_at": now,
-        }
-        for resolution in resolutions
-        if resolution.occasion_key in active
-    ]
+    settled = [resolution for resolution in resolutions if resolution.occasion_key in active]
+    evidence = _evidence(session, [active[resolution.occasion_key].id for resolution in settled])
+    resolved = []
+    for resolution in settled:
+        finding_id = active[resolution.occasion_key].id
+        extra = {"resolved_by": resolution.resolved_by} if resolution.resolved_by else {}
+        resolved.append(
+            {
+                "id": finding_id,
+                "state": "resolved",
+                "state_reason": resolution.reason,
+                "evidence": {**evidence.get(finding_id, {}), **extra},
+                "updated_at": now,
+            }
+        )
     for rows in (refreshed, resolved):
         if rows:
             session.execute(update(Finding), rows)

@@ -11,11 +11,20 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Row, String, and_, cast, extract, not_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    String,
+    cast,
+    extract,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from rules.identity import PersonRow
-from rules.lists import ListSignals
 from store.models import (
     Account,
     Attendee,
@@ -51,14 +60,6 @@ def account_email(session: Session, account_id: int) -> str:
     return session.execute(select(Account.email).where(Account.id == account_id)).scalar_one()
 
 
-def sent_from_addresses(session: Session, account_id: int) -> list[str]:
-    """Every From address of the user's SENT mail: addresses the user demonstrably sends from."""
-    query = select(Message.from_email).where(
-        Message.account_id == account_id, Message.is_sent, Message.from_email.is_not(None)
-    )
-    return [email for email in session.execute(query.distinct()).scalars() if email]
-
-
 def people(session: Session, account_id: int) -> list[PersonRow]:
     query = (
         select(PersonAddress.email, Person.id, Person.primary_email, Person.display_name)
@@ -66,28 +67,6 @@ def people(session: Session, account_id: int) -> list[PersonRow]:
         .where(PersonAddress.account_id == account_id)
     )
     return [PersonRow(*row) for row in session.execute(query)]
-
-
-def list_signals(session: Session, account_id: int) -> list[ListSignals]:
-    """The distinct list headers of the mailbox (a handful of combinations, however many messages)."""
-    query = select(
-        Message.list_id,
-        Message.list_post,
-        Message.x_mailing_list,
-        Message.mailing_list,
-        Message.precedence,
-        Message.sender_email,
-    ).where(
-        Message.account_id == account_id,
-        or_(
-            Message.list_id.is_not(None),
-            Message.list_post.is_not(None),
-            Message.x_mailing_list.is_not(None),
-            Message.mailing_list.is_not(None),
-            and_(Message.precedence.is_not(None), Message.sender_email.is_not(None)),
-        ),
-    )
-    return [ListSignals(*row) for row in session.execute(query.distinct())]
 
 
 def label_ids_by_name(session: Session, account_id: int) -> dict[str, str]:
@@ -101,7 +80,7 @@ def threads_with_labels(session: Session, account_id: int, label_ids: Collection
         return set()
     # label_ids is a JSON list; its text holds each id in double quotes on both backends.
     as_text = cast(Message.label_ids, String)
-    matches = [as_text.like(f'%"{_escape_like(label)}"%', escape="\\") for label in label_ids]
+    matches = [as_text.like(f'%"{escape_like(label)}"%', escape="\\") for label in label_ids]
     query = select(Message.thread_id).where(Message.account_id == account_id, or_(*matches)).distinct()
     return set(session.execute(query).scalars())
 
@@ -115,7 +94,8 @@ def thread_gmail_ids(session: Session, thread_ids: Sequence[int]) -> dict[int, s
     return found
 
 
-def _escape_like(value: str) -> str:
+def escape_like(value: str) -> str:
+    """A value for LIKE … ESCAPE '\\': its wildcards match themselves (Gmail's label ids hold underscores)."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -124,76 +104,27 @@ def from_user(user_addresses: Collection[str]) -> ColumnElement[bool]:
     return or_(Message.is_sent, Message.from_email.in_(sorted(user_addresses)))
 
 
-def received_mail(session: Session, account_id: int, user_addresses: Collection[str]) -> Sequence[AnyRow]:
-    """Every message someone else wrote: (id, thread id, epoch, from, sender, auto-submitted, newsletter
-    header, mime type, list headers present, precedence)."""
-    list_headers = or_(
-        Message.list_id.is_not(None),
-        Message.list_post.is_not(None),
-        Message.x_mailing_list.is_not(None),
-        Message.mailing_list.is_not(None),
+def _sent_rows(user_addresses: Collection[str], *columns: Any) -> Any:
+    return (
+        select(*columns)
+        .join(MessageAddress, MessageAddress.message_id == Message.id)
+        .where(not_(Message.is_draft), from_user(user_addresses), MessageAddress.role.in_(RECIPIENT_ROLES))
     )
-    newsletter = and_(Message.list_unsubscribe.is_not(None), Message.list_post.is_(None))
-    query = select(
+
+
+def sent_mail_since(
+    session: Session, account_id: int, user_addresses: Collection[str], since: datetime
+) -> Sequence[AnyRow]:
+    """(message id, thread id, epoch, recipient, gmail id) for the user's mail sent at or after `since`."""
+    query = _sent_rows(
+        user_addresses,
         Message.id,
         Message.thread_id,
         epoch(Message.internal_date),
-        Message.from_email,
-        Message.sender_email,
-        Message.auto_submitted,
-        newsletter,
-        Message.mime_type,
-        list_headers,
-        Message.precedence,
-    ).where(
-        Message.account_id == account_id,
-        not_(Message.is_draft),
-        not_(from_user(user_addresses)),
-        Message.from_email.is_not(None),
-    )
+        MessageAddress.email,
+        Message.gmail_id,
+    ).where(Message.account_id == account_id, Message.internal_date >= since)
     return session.execute(query).all()
-
-
-def sent_recipients(
-    session: Session, account_id: int, user_addresses: Collection[str], since: datetime | None = None
-) -> Sequence[AnyRow]:
-    """(message id, thread id, epoch, recipient, gmail id) for every recipient of the user's sent mail."""
-    query = (
-        select(
-            Message.id,
-            Message.thread_id,
-            epoch(Message.internal_date),
-            MessageAddress.email,
-            Message.gmail_id,
-        )
-        .join(MessageAddress, MessageAddress.message_id == Message.id)
-        .where(
-            Message.account_id == account_id,
-            not_(Message.is_draft),
-            from_user(user_addresses),
-            MessageAddress.role.in_(RECIPIENT_ROLES),
-        )
-    )
-    if since is not None:
-        query = query.where(Message.internal_date >= since)
-    return session.execute(query).all()
-
-
-def messages_with_recipient_in(session: Session, account_id: int, addresses: Collection[str]) -> set[int]:
-    """Messages with one of `addresses` in To or Cc (a list among the recipients)."""
-    if not addresses:
-        return set()
-    query = (
-        select(MessageAddress.message_id)
-        .join(Message, Message.id == MessageAddress.message_id)
-        .where(
-            Message.account_id == account_id,
-            MessageAddress.role.in_(("to", "cc")),
-            MessageAddress.email.in_(sorted(addresses)),
-        )
-        .distinct()
-    )
-    return set(session.execute(query).scalars())
 
 
 def attended_events(

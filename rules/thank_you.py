@@ -99,7 +99,7 @@ def _qualifies(meeting: Meeting, rule: ThankYouRule, rule_filter: RuleFilter) ->
 
 def _sent_since(mailbox: Mailbox, meetings: Iterable[Meeting]) -> dict[str, list[SentMail]]:
     since = min(meeting.start for meeting in meetings)
-    rows = queries.sent_recipients(
+    rows = queries.sent_mail_since(
         mailbox.session, mailbox.account_id, mailbox.identity.user_addresses, since
     )
     return sent_mail_by_person(rows, mailbox)

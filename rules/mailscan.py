@@ -1,0 +1,149 @@
+"""The two scans the rules make over a whole mailbox: every message's metadata, every recipient.
+
+Scanning the messages table is the dearest read of a run (100,000 wide rows), so it happens once and
+answers every whole-mailbox question: who the user sends from, which list headers exist, which messages
+are automated, which threads carry a label, and when each message was sent by whom. The recipients scan
+reads the narrow address table once for the user's sent mail and for lists among recipients.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from rules.automation import CALENDAR_NOTIFIER
+from rules.lists import ListSignals
+from rules.queries import RECIPIENT_ROLES, AnyRow, epoch, escape_like
+from store.models import Message, MessageAddress
+
+log = logging.getLogger(__name__)
+
+# Bits of the scan's flags column, computed in SQL so booleans cost one narrow column.
+SENT = 1  # the SENT label
+NEWSLETTER_HEADERS = 2  # List-Unsubscribe without List-Post
+CALENDAR_NOTICE = 4  # text/calendar, or From/Sender calendar-notification@google.com
+LABELLED = 8  # carries one of the labels asked about (the label ids come in the last column)
+
+
+@dataclass
+class MailScan:
+    """Everything the whole-mailbox scans found.
+
+    `messages` rows are (id, thread id, epoch, from, flags, List-Id, List-Post, X-Mailing-List,
+    Mailing-List, Precedence, Sender, Auto-Submitted, labels): plain rows, as a hundred thousand objects
+    would cost more than the scan itself.
+    """
+
+    messages: list[AnyRow] = field(default_factory=list)
+    list_signals: set[ListSignals] = field(default_factory=set)
+    threads_by_label: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    recipients: list[tuple[int, str]] = field(default_factory=list)  # (sent message id, recipient)
+    to_list: set[int] = field(default_factory=set)  # messages with a list address in To or Cc
+
+
+def _bit(condition: ColumnElement[bool] | InstrumentedAttribute[bool], value: int) -> ColumnElement[int]:
+    return case((condition, value), else_=0)
+
+
+def scan_messages(session: Session, account_id: int, label_ids: Collection[str]) -> MailScan:
+    """Every non-draft message of the account, once; `label_ids`: the labels whose threads are wanted."""
+    as_text = cast(Message.label_ids, String)
+    labelled = or_(*[as_text.like(f'%"{escape_like(label)}"%', escape="\\") for label in label_ids])
+    flags = (
+        _bit(Message.is_sent, SENT)
+        + _bit(and_(Message.list_unsubscribe.is_not(None), Message.list_post.is_(None)), NEWSLETTER_HEADERS)
+        + _bit(
+            or_(
+                func.lower(Message.mime_type).like("text/calendar%"),
+                Message.sender_email == CALENDAR_NOTIFIER,
+                Message.from_email == CALENDAR_NOTIFIER,
+            ),
+            CALENDAR_NOTICE,
+        )
+    )
+    if label_ids:
+        flags = flags + _bit(labelled, LABELLED)
+    query = select(
+        Message.id,
+        Message.thread_id,
+        epoch(Message.internal_date),
+        Message.from_email,
+        flags,
+        Message.list_id,
+        Message.list_post,
+        Message.x_mailing_list,
+        Message.mailing_list,
+        Message.precedence,
+        Message.sender_email,
+        Message.auto_submitted,
+        case((labelled, as_text), else_=None) if label_ids else literal(None),
+    ).where(Message.account_id == account_id, not_(Message.is_draft))
+    scan = MailScan(messages=list(session.connection().execute(query).all()))  # Core rows: no ORM loading
+    for (
+        message_id,
+        thread_id,
+        _at,
+        _from,
+        flags,
+        list_id,
+        post,
+        xml,
+        ml,
+        precedence,
+        sender,
+        _auto,
+        labels,
+    ) in scan.messages:
+        if list_id or post or xml or ml or (precedence and sender):
+            scan.list_signals.add(ListSignals(list_id, post, xml, ml, precedence, sender))
+        if flags & LABELLED:
+            for label in _labels(labels, message_id):
+                scan.threads_by_label[label].add(thread_id)
+    return scan
+
+
+def _labels(text: str | None, message_id: int) -> list[str]:
+    try:
+        labels = json.loads(text or "[]")
+    except json.JSONDecodeError:
+        log.warning("label ids of message %s are not JSON: %r", message_id, text)
+        return []
+    return [label for label in labels if isinstance(label, str)] if isinstance(labels, list) else []
+
+
+def scan_recipients(
+    session: Session,
+    account_id: int,
+    scan: MailScan,
+    *,
+    user_addresses: Collection[str],
+    lists: Collection[str],
+    is_list: Callable[[str], bool],
+) -> None:
+    """Recipients of the user's sent mail, and which messages have a list address in To or Cc."""
+    users_mail = (
+        select(Message.id)
+        .where(
+            Message.account_id == account_id,
+            not_(Message.is_draft),
+            or_(Message.is_sent, Message.from_email.in_(sorted(user_addresses))),
+        )
+        .scalar_subquery()
+    )
+    # List recipients of other accounts' messages may come too: callers only ask about their own ids.
+    query = select(MessageAddress.message_id, MessageAddress.role, MessageAddress.email).where(
+        MessageAddress.role.in_(RECIPIENT_ROLES),
+        or_(MessageAddress.message_id.in_(users_mail), MessageAddress.email.in_(sorted(lists))),
+    )
+    sent_ids = {row[0] for row in scan.messages if row[4] & SENT or row[3] in user_addresses}
+    for message_id, role, email in session.connection().execute(query).all():
+        if role != "bcc" and is_list(email):
+            scan.to_list.add(message_id)
+        if message_id in sent_ids:
+            scan.recipients.append((message_id, email))
