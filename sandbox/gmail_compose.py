@@ -200,15 +200,21 @@ def edit_draft(
 
 
 def send_draft(mailbox: GmailMailbox, draft_id: str, *, at: datetime) -> StoredMessage:
-    """The user sends a draft by hand: the draft goes, a SENT message with its headers joins its thread."""
+    """The user sends a draft by hand: the draft goes, a SENT message with its headers joins its thread.
+
+    Gmail stamps the send time in Date and, when the draft names no sender, writes the user in From.
+    """
     draft = mailbox.messages[mailbox.drafts[draft_id]]
     at_ms = _epoch_ms(at)
+    headers = _merge(draft.headers, [("Date", email.utils.format_datetime(at))])
+    if mime.header_value(headers, "From") is None:
+        headers.insert(0, ("From", f"{mailbox.name} <{mailbox.email}>" if mailbox.name else mailbox.email))
     sent = StoredMessage(
         id=mailbox.new_message_id(at_ms),
         thread_id=draft.thread_id,
         label_ids=[SENT],
         internal_date=at_ms,
-        headers=_merge(draft.headers, [("Date", email.utils.format_datetime(at))]),
+        headers=headers,
         body=draft.body,
         given_snippet=draft.given_snippet,
         history_id=0,

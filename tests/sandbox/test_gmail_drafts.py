@@ -211,3 +211,12 @@ def test_the_user_discarding_a_draft_removes_it(users: Any, state: SandboxState)
     draft = _create(users, _raw())
     state.user_deletes_draft(ALEX, draft["id"])
     assert users.drafts().list(userId="me").execute() == {"resultSizeEstimate": 0}
+
+
+def test_a_sent_draft_without_a_sender_is_from_the_user(users: Any, state: SandboxState) -> None:
+    raw = base64.urlsafe_b64encode(b"To: dana@acme.io\r\nSubject: Quick one\r\n\r\nHello").decode()
+    draft = _create(users, raw, thread_id=None)
+    sent_id = state.user_sends_draft(ALEX, draft["id"])
+    headers = {header["name"]: header["value"] for header in state.message(ALEX, sent_id)["headers"]}
+    assert headers["From"] == f"Alex Morgan <{ALEX}>"
+    assert "Date" in headers
