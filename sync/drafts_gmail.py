@@ -1,7 +1,7 @@
 """The Gmail calls the draft writer makes, each through `GoogleApi.execute` (paced, metered, retried).
 
-Google JSON stops here: callers get `GmailDraft` and plain values. Only drafts.list/get/create/delete and
-threads.get are used — the allow-listed client has no send method to call.
+Google JSON stops here: callers get `GmailDraft` and plain values. Only drafts.list/get/create/delete,
+messages.get and threads.get are used — the allow-listed client has no send method to call.
 """
 
 from __future__ import annotations
@@ -62,20 +62,24 @@ def list_drafts(api: GoogleApi) -> list[GmailDraft]:
             return drafts
 
 
-def draft_key(api: GoogleApi, draft_id: str) -> str | None:
-    """The draft's X-Rapport-Key header (None: not Rapport's, or the draft is gone)."""
+def draft_key(api: GoogleApi, draft: GmailDraft) -> str | None:
+    """The draft's X-Rapport-Key header (None: not Rapport's, or the draft is gone).
+
+    drafts.get has no metadataHeaders parameter, so the draft's message is read with messages.get, which
+    does (same cost, 5 units) and returns only that header.
+    """
     request = (
         api.gmail()
         .users()
-        .drafts()
-        .get(userId="me", id=draft_id, format="metadata", metadataHeaders=[RAPPORT_KEY_HEADER])
+        .messages()
+        .get(userId="me", id=draft.message_id, format="metadata", metadataHeaders=[RAPPORT_KEY_HEADER])
     )
     try:
-        draft: dict[str, Any] = api.execute(request)
+        message: dict[str, Any] = api.execute(request)
     except NotFound:
-        log.info("draft %s vanished while Rapport read its key", draft_id)
+        log.info("draft %s vanished while Rapport read its key", draft.draft_id)
         return None
-    return _header(draft.get("message", {}).get("payload", {}).get("headers", []), RAPPORT_KEY_HEADER)
+    return _header(message.get("payload", {}).get("headers", []), RAPPORT_KEY_HEADER)
 
 
 def draft_body(api: GoogleApi, draft_id: str) -> str | None:
@@ -97,13 +101,13 @@ def create_draft(api: GoogleApi, body: dict[str, Any]) -> CreatedDraft:
     return CreatedDraft(str(created["id"]), str(message.get("id", "")), str(message.get("threadId", "")))
 
 
-def delete_draft(api: GoogleApi, draft_id: str) -> bool:
-    """drafts.delete; False when the draft was already gone (a retried delete, or the user was faster)."""
+def delete_draft(api: GoogleApi, draft_id: str) -> None:
+    """drafts.delete. A draft already gone counts as deleted: httplib2 may have re-sent a delete whose answer
+    was lost, and the second one finds nothing."""
     try:
         api.execute(api.gmail().users().drafts().delete(userId="me", id=draft_id))
     except NotFound:
-        return False
-    return True
+        log.info("draft %s was already gone when Rapport deleted it", draft_id)
 
 
 def thread_messages(api: GoogleApi, thread_id: str) -> list[tuple[str, list[str], str | None]]:

@@ -86,7 +86,7 @@ class GmailDrafts:
 
 
 def read_gmail_drafts(session_factory: sessionmaker[Session], api: GoogleApi, account_id: int) -> GmailDrafts:
-    """drafts.list (paged), with keys from the store where it knows the message, else from drafts.get."""
+    """drafts.list (paged), with keys from the store where it knows the message, else from Gmail."""
     drafts = list_drafts(api)
     message_ids = [draft.message_id for draft in drafts]
     with session_factory() as session:
@@ -111,7 +111,7 @@ def read_gmail_drafts(session_factory: sessionmaker[Session], api: GoogleApi, ac
         if draft.message_id in known:
             found.keys[draft.draft_id] = known[draft.message_id]
         else:
-            found.keys[draft.draft_id] = draft_key(api, draft.draft_id)
+            found.keys[draft.draft_id] = draft_key(api, draft)
     return found
 
 
@@ -162,9 +162,9 @@ def remove_duplicates(
             if not _unchanged(api, extra.draft_id, row.body_sha256):
                 log.info("duplicate draft %s of %s was edited by the user: kept", extra.draft_id, key)
                 continue
-            if delete_draft(api, extra.draft_id):
-                counts.deleted_duplicates += 1
-                log.info("deleted duplicate draft %s of %s (a re-sent drafts.create)", extra.draft_id, key)
+            delete_draft(api, extra.draft_id)
+            counts.deleted_duplicates += 1
+            log.info("deleted duplicate draft %s of %s (a re-sent drafts.create)", extra.draft_id, key)
             gmail.forget(extra.draft_id)
 
 
@@ -274,13 +274,13 @@ class _Reconciliation:
                 row.draft_key,
             )
             return
-        if delete_draft(self.api, row.gmail_draft_id):
-            self.counts.withdrawn += 1
-            log.info(
-                "withdrew untouched draft %s (%s): its finding was resolved",
-                row.gmail_draft_id,
-                row.draft_key,
-            )
+        delete_draft(self.api, row.gmail_draft_id)
+        self.counts.withdrawn += 1
+        log.info(
+            "withdrew untouched draft %s (%s): its finding was resolved",
+            row.gmail_draft_id,
+            row.draft_key,
+        )
         self.gmail.forget(row.gmail_draft_id)
 
     def _mark(self, row: Draft, state: DraftState) -> None:

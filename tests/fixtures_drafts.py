@@ -1,8 +1,9 @@
 """Draft-writing scenarios: a sandbox mailbox, the real client, a real store synced from it, and findings.
 
-`draft_scenario(mailbox=None, **server_options)` starts the sandbox over `drafts_mailbox()` (or the given
-document), creates the account in a migrated store, and returns a `DraftScenario` that can sync, find, write
-drafts and show what the user would see in Gmail. The sandbox's clock is frozen at `NOW`.
+`draft_scenario(mailbox=None, account="work", **server_options)` starts the sandbox over `drafts_mailbox()`
+(or the given document), creates the account in the migrated store (shared by the scenarios of one test)
+and returns a `DraftScenario` that can sync, find, write drafts and show what the user would see in Gmail.
+The sandbox's clock is frozen at `NOW`.
 """
 
 from __future__ import annotations
@@ -183,21 +184,28 @@ class GmailDraftView:
 class DraftScenario:
     """One account's sandbox mailbox, store and client, with the actions a drafts test takes."""
 
-    def __init__(self, server: SandboxServer, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, server: SandboxServer, session_factory: sessionmaker[Session], account: str) -> None:
         self.server = server
         self.state: SandboxState = server.state
         self.session_factory = session_factory
-        self.api = GoogleApi(
-            credentials_for(server, ALEX),
-            api_endpoint=server.base_url,
+        self.api = self._client()
+        with session_factory.begin() as session:
+            row = Account(name=account, email=ALEX)
+            session.add(row)
+            session.flush()
+            self.account_id = row.id
+        self.now = NOW
+
+    def _client(self) -> GoogleApi:
+        return GoogleApi(
+            credentials_for(self.server, ALEX),
+            api_endpoint=self.server.base_url,
             retry=RetryPolicy(initial_wait=0.01, max_wait=0.05),
         )
-        with session_factory.begin() as session:
-            account = Account(name="work", email=ALEX)
-            session.add(account)
-            session.flush()
-            self.account_id = account.id
-        self.now = NOW
+
+    def restart(self) -> None:
+        """A new process: a fresh client (connections, token); the store and Gmail stay as they are."""
+        self.api = self._client()
 
     def sync(self) -> None:
         """Bring the store up to date with the sandbox (the cycle's first step)."""
@@ -334,8 +342,10 @@ def draft_scenario(
 ) -> DraftScenarioFactory:
     """Build a DraftScenario over `drafts_mailbox()` (or `mailbox`), the sandbox clock frozen at NOW."""
 
-    def build(mailbox: dict[str, Any] | None = None, **server_options: Any) -> DraftScenario:
+    def build(
+        mailbox: dict[str, Any] | None = None, *, account: str = "work", **server_options: Any
+    ) -> DraftScenario:
         state = SandboxState.from_mailbox(mailbox or drafts_mailbox(), clock=lambda: NOW)
-        return DraftScenario(sandbox_factory(state, **server_options), session_factory)
+        return DraftScenario(sandbox_factory(state, **server_options), session_factory, account)
 
     return build

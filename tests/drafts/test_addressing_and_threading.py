@@ -59,7 +59,9 @@ def test_a_thank_you_can_be_one_message_to_all_attendees(draft_scenario: DraftSc
     assert not any(key.startswith(f"{THANK_YOU}:") for key in scenario.outbox())
 
 
-def test_a_cold_contact_gets_a_reply_in_the_last_thread_with_them(draft_scenario: DraftScenarioFactory) -> None:
+def test_a_cold_contact_gets_a_reply_in_the_last_thread_with_them(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
     scenario = draft_scenario()
     scenario.sync()
     scenario.find()

@@ -1,0 +1,151 @@
+"""Exactly one draft per occasion, whatever happens between Rapport and Gmail: kills, dropped connections,
+faults, and runs repeated over and over."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from sandbox.faults import Fault, FaultInjector
+from sync.drafts_writer import DraftReport
+from sync.settings import DraftSettings
+from tests.fixtures_drafts import (
+    ALEX,
+    AWAITING,
+    COLD_LEE,
+    COLD_SAM,
+    COLD_ZOE,
+    DANA,
+    JOERG,
+    MEETING_ID,
+    THANK_YOU,
+    DraftScenario,
+    DraftScenarioFactory,
+)
+from tests.fixtures_sandbox import fault_seed
+
+EVERY_KEY = {f"{THANK_YOU}:{DANA}", f"{THANK_YOU}:{JOERG}", COLD_SAM, COLD_ZOE, COLD_LEE, AWAITING}
+
+
+class SimulatedKill(BaseException):
+    """The process dying (kill -9): nothing after the raise runs, no handler catches it."""
+
+
+def _keys_in_gmail(scenario: DraftScenario) -> Counter[str | None]:
+    return Counter(draft.key for draft in scenario.gmail_drafts())
+
+
+def test_a_kill_between_create_and_commit_never_yields_a_second_draft(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+    victim = COLD_SAM
+
+    def die_after_creating(key: str) -> None:
+        if key == victim:
+            raise SimulatedKill
+
+    with pytest.raises(SimulatedKill):
+        scenario.write(after_create=die_after_creating)
+    assert scenario.outbox()[victim].state == "pending"
+    assert _keys_in_gmail(scenario)[victim] == 1
+    scenario.restart()
+
+    report = scenario.write()
+
+    assert report.adopted == 1
+    assert _keys_in_gmail(scenario) == Counter(EVERY_KEY)
+    assert scenario.outbox()[victim].state == "written"
+    assert scenario.outbox()[victim].gmail_draft_id == scenario.draft_with_key(victim).draft_id
+    assert scenario.finding(victim).state == "drafted"
+
+
+def test_a_dropped_connection_after_gmail_created_the_draft_still_leaves_one_draft(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.add_finding("thank_you", THANK_YOU, [DANA, JOERG], event_gcal_id=MEETING_ID)
+
+    def only_the_create_drops(injector: FaultInjector) -> bool:
+        # drafts.list, then drafts.create (dropped after Gmail stored it), then everything clean.
+        draws = [injector.for_request(str(number)) for number in range(12)]
+        return draws[1] is not None and not any(draws[:1] + draws[2:])
+
+    scenario.server.set_faults(
+        0.3, fault_seed(0.3, [Fault.DROP_AFTER], only_the_create_drops), [Fault.DROP_AFTER]
+    )
+
+    report = scenario.write(DraftSettings(thank_you_mode="all"))
+
+    assert [fault for _target, fault in scenario.server.faults.history()] == [Fault.DROP_AFTER]
+    assert scenario.calls("drafts.create") == 2  # httplib2 silently sent the POST again
+    assert report.created == 1
+    assert report.deleted_duplicates == 1
+    assert _keys_in_gmail(scenario) == Counter({THANK_YOU: 1})
+    assert scenario.outbox()[THANK_YOU].gmail_draft_id == scenario.draft_with_key(THANK_YOU).draft_id
+
+
+def test_a_drafting_cycle_under_a_storm_of_faults_ends_as_a_clean_one(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    clean = draft_scenario()
+    clean.sync()
+    clean.find()
+    clean.write()
+    stormy = draft_scenario(account="stormy", slow_seconds=0.001)
+    stormy.sync()
+    stormy.find()
+    # Seed 12 drops three drafts.create connections after Gmail stored the draft, among 500s, 503s, 429s
+    # and slow answers.
+    stormy.server.set_faults(0.3, seed=12)
+
+    reports = [stormy.write(), stormy.write()]
+
+    faults = stormy.server.faults.history()
+    assert faults.count(("gmail.users.drafts.create", Fault.DROP_AFTER)) == 3
+    assert reports[0].deleted_duplicates == 3
+    assert _keys_in_gmail(stormy) == _keys_in_gmail(clean) == Counter(EVERY_KEY)
+    assert {row.state for row in stormy.outbox().values()} == {"written"}
+    assert sum(report.created + report.adopted for report in reports) == len(EVERY_KEY)
+    assert sorted(draft.body for draft in stormy.gmail_drafts()) == sorted(
+        draft.body for draft in clean.gmail_drafts()
+    )
+
+
+def test_running_again_writes_nothing_and_asks_gmail_only_for_its_draft_list(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    scenario = draft_scenario()
+    scenario.sync()
+    scenario.find()
+    scenario.write()
+    scenario.server.log.clear()
+
+    again: DraftReport = scenario.write()
+
+    assert again.created == again.adopted == again.deleted == 0
+    assert [call.method_id for call in scenario.server.log.calls()] == ["gmail.users.drafts.list"]
+    assert _keys_in_gmail(scenario) == Counter(EVERY_KEY)
+
+
+def test_a_draft_without_rapports_key_is_never_touched(draft_scenario: DraftScenarioFactory) -> None:
+    scenario = draft_scenario()
+    own = scenario.state.gmail(ALEX)
+    scenario.sync()
+    scenario.find()
+    users = scenario.api.gmail().users()
+    mine = scenario.api.execute(
+        users.drafts().create(userId="me", body={"message": {"raw": "VG86IHNhbUBleGFtcGxlLm9yZw0KDQpIaQ"}})
+    )
+    scenario.write()
+    scenario.resolve_finding(COLD_SAM, "you wrote to Sam by hand")
+
+    scenario.write()
+
+    assert mine["id"] in own.drafts
+    assert own.drafts[mine["id"]] == mine["message"]["id"]
+    assert scenario.server.log.count("gmail.users.drafts.delete") == 1  # Sam's untouched draft, nothing else
