@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sync.drafts_mime import RAPPORT_KEY_HEADER, body_from_raw
@@ -110,8 +111,18 @@ def delete_draft(api: GoogleApi, draft_id: str) -> None:
         log.info("draft %s was already gone when Rapport deleted it", draft_id)
 
 
-def thread_messages(api: GoogleApi, thread_id: str) -> list[tuple[str, list[str], str | None]]:
-    """(message id, label ids, X-Rapport-Key) of each message of a thread; empty if the thread is gone."""
+@dataclass(frozen=True)
+class ThreadMessage:
+    """One message of a thread, as much as the draft writer needs of it."""
+
+    message_id: str
+    label_ids: tuple[str, ...]
+    rapport_key: str | None
+    internal_date: datetime | None
+
+
+def thread_messages(api: GoogleApi, thread_id: str) -> list[ThreadMessage]:
+    """The messages of a thread (metadata and X-Rapport-Key only); empty if the thread is gone."""
     request = (
         api.gmail()
         .users()
@@ -123,13 +134,21 @@ def thread_messages(api: GoogleApi, thread_id: str) -> list[tuple[str, list[str]
     except NotFound:
         return []
     return [
-        (
-            str(message.get("id", "")),
-            [str(label) for label in message.get("labelIds", [])],
-            _header(message.get("payload", {}).get("headers", []), RAPPORT_KEY_HEADER),
+        ThreadMessage(
+            message_id=str(message.get("id", "")),
+            label_ids=tuple(str(label) for label in message.get("labelIds", [])),
+            rapport_key=_header(message.get("payload", {}).get("headers", []), RAPPORT_KEY_HEADER),
+            internal_date=_epoch_ms(message.get("internalDate")),
         )
         for message in thread.get("messages", [])
     ]
+
+
+def _epoch_ms(value: object) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(str(value)) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _header(headers: Iterable[dict[str, Any]], name: str) -> str | None:

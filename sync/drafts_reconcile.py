@@ -29,7 +29,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.models import Draft, DraftState, Finding, FindingState, Message
+from store.models import Draft, DraftState, Finding, FindingState, Message, Thread
 from sync.drafts_gmail import GmailDraft, delete_draft, draft_body, draft_key, list_drafts, thread_messages
 from sync.drafts_mime import body_fingerprint
 from sync.settings import DraftSettings
@@ -290,14 +290,21 @@ class _Reconciliation:
 
 
 def _was_sent(session_factory: sessionmaker[Session], api: GoogleApi, row: Draft) -> bool:
-    """A SENT message carries the draft's key: in the store if synced already, else in the draft's thread."""
+    """Whether the user sent a draft that vanished, rather than deleting it.
+
+    Sent when a SENT message carries the draft's key, or — since Gmail's editor may drop a custom header —
+    when the user sent mail into the draft's thread after Rapport wrote it. The store answers when it has
+    synced that mail already; otherwise (sent after this cycle's sync) the thread itself is asked.
+    """
     with session_factory() as session:
+        into_thread = (Thread.gmail_id == row.gmail_thread_id) & (Message.internal_date >= row.created_at)
         stored = session.scalars(
             select(Message.id)
+            .join(Thread, Message.thread_id == Thread.id)
             .where(
                 Message.account_id == row.account_id,
                 Message.is_sent.is_(True),
-                Message.rapport_key == row.draft_key,
+                or_(Message.rapport_key == row.draft_key, into_thread),
             )
             .limit(1)
         ).first()
@@ -305,10 +312,13 @@ def _was_sent(session_factory: sessionmaker[Session], api: GoogleApi, row: Draft
         return True
     if not row.gmail_thread_id:
         return False
-    # The store may lag behind Gmail (the user sent it after this cycle's sync): ask the thread itself.
     return any(
-        SENT_LABEL in labels and key == row.draft_key
-        for _id, labels, key in thread_messages(api, row.gmail_thread_id)
+        SENT_LABEL in message.label_ids
+        and (
+            message.rapport_key == row.draft_key
+            or (message.internal_date is not None and message.internal_date >= row.created_at)
+        )
+        for message in thread_messages(api, row.gmail_thread_id)
     )
 
 

@@ -302,7 +302,7 @@ def _commit_pending(
 
 def _landed_in(api: GoogleApi, thread_id: str, message_id: str) -> bool:
     """threads.get confirms the draft's message is in the thread it answers (Gmail's threading rule held)."""
-    return any(found == message_id for found, _labels, _key in thread_messages(api, thread_id))
+    return any(message.message_id == message_id for message in thread_messages(api, thread_id))
 
 
 def _sender(session_factory: sessionmaker[Session], account_id: int, user: UserSettings) -> Mailbox:

@@ -3,6 +3,8 @@ draft the situation made pointless disappears only if the user never touched it.
 
 from __future__ import annotations
 
+import pytest
+
 from sync.settings import DraftSettings
 from tests.fixtures_drafts import (
     ALEX,
@@ -10,6 +12,7 @@ from tests.fixtures_drafts import (
     COLD_ZOE,
     DANA,
     JOERG,
+    ROADMAP_THREAD,
     SAM,
     THANK_YOU,
     DraftScenario,
@@ -70,6 +73,25 @@ def test_a_draft_sent_after_the_last_sync_is_recognised_in_gmail_itself(
 
     assert report.resolved == 1
     assert report.dismissed == 0
+    assert scenario.outbox()[COLD_SAM].state == "sent"
+
+
+@pytest.mark.parametrize("synced", [True, False])
+def test_a_reply_sent_into_the_drafts_thread_counts_as_sending_it(
+    draft_scenario: DraftScenarioFactory, synced: bool
+) -> None:
+    # Gmail's editor may drop Rapport's header: the user's mail in the thread is what says "sent".
+    scenario = _drafted(draft_scenario)
+    scenario.state.user_deletes_draft(ALEX, scenario.draft_with_key(COLD_SAM).draft_id)
+    scenario.state.user_sends(
+        ALEX, to=SAM, subject="Re: Roadmap", body="Sam! Coffee?", thread_id=ROADMAP_THREAD
+    )
+    if synced:
+        scenario.sync()
+
+    report = scenario.write()
+
+    assert (report.resolved, report.dismissed) == (1, 0)
     assert scenario.outbox()[COLD_SAM].state == "sent"
 
 
