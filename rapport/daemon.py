@@ -10,14 +10,12 @@ a revoked token included, is logged with its fix and recorded; the other account
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import FrameType
 from typing import Literal, Protocol
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
@@ -27,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from rapport.config import DaemonSettings
 from rapport.errors import EXIT_CYCLE_FAILED, EXIT_OK, AuthRequired
+from rapport.signals import on_stop_signal
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ class Daemon:
         """One cycle for every account, in order; exit code 1 if any failed. A signal stops after the
         current cycle's step."""
         outcomes: list[CycleOutcome] = []
-        with self._signals_handled():
+        with on_stop_signal(lambda _name: self.request_stop()):
             for job in self.jobs:
                 if self.stop_event.is_set():
                     logger.warning("account=%s not started: stopping", job.name)
@@ -146,7 +145,7 @@ class Daemon:
             self.settings.interval_minutes,
             self.settings.jitter_seconds,
         )
-        with self._signals_handled():
+        with on_stop_signal(lambda _name: self.request_stop()):
             scheduler.start()  # blocks until request_stop() shuts it down
             self._wait_for_running_cycles()
         logger.info("stopped")
@@ -257,24 +256,6 @@ class Daemon:
         # A signal that arrived while the scheduler was starting found nothing to shut down.
         if self.stop_event.is_set() and self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
-
-    @contextmanager
-    def _signals_handled(self) -> Iterator[None]:
-        """SIGTERM and SIGINT request a clean stop while inside; the previous handlers come back after."""
-        if threading.current_thread() is not threading.main_thread():
-            yield  # only the main thread may install handlers; an embedding program stops us itself
-            return
-
-        def handle(signum: int, _frame: FrameType | None) -> None:
-            logger.info("%s received: stopping after the current step", signal.Signals(signum).name)
-            self.request_stop()
-
-        previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
 
 
 _LEVELS: dict[Outcome, int] = {

@@ -7,14 +7,13 @@ endpoint `POST /_admin/tokens` issues more. SIGTERM or Ctrl+C stops it.
 
 from __future__ import annotations
 
-import signal
 import tempfile
 import threading
 from pathlib import Path
-from types import FrameType
 
 import click
 
+from rapport.signals import on_stop_signal
 from rapport.token_store import write_token_file
 from sandbox.mailbox import MailboxError
 from sandbox.oauth import CLIENT_ID, CLIENT_SECRET, RAPPORT_SCOPES
@@ -125,22 +124,16 @@ def serve(
 
 def serve_until_signalled(server: SandboxServer, tokens: dict[str, Path]) -> None:
     stop = threading.Event()
-
-    def handle(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGTERM, signal.SIGINT)}
-    server.start()
-    try:
-        click.echo(f"sandbox serving {len(tokens)} user(s) at {server.base_url}")
-        for email, path in tokens.items():
-            click.echo(f"  {email}: token file {path}")
-        click.echo(f'more tokens: POST {server.base_url}/_admin/tokens {{"email": "..."}}')
-        click.echo("\nconfig for Rapport:\n" + config_snippet(server, tokens) + "\n")
-        click.echo("Ctrl+C stops the sandbox.")
-        stop.wait()
-    finally:
-        server.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    with on_stop_signal(lambda _name: stop.set()):
+        server.start()
+        try:
+            click.echo(f"sandbox serving {len(tokens)} user(s) at {server.base_url}")
+            for email, path in tokens.items():
+                click.echo(f"  {email}: token file {path}")
+            click.echo(f'more tokens: POST {server.base_url}/_admin/tokens {{"email": "..."}}')
+            click.echo("\nconfig for Rapport:\n" + config_snippet(server, tokens) + "\n")
+            click.echo("Ctrl+C stops the sandbox.")
+            stop.wait()
+        finally:
+            server.stop()
     click.echo("sandbox stopped")
