@@ -34,6 +34,7 @@ class SyncContext:
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Progress | None = None
     now: Clock = utc_now  # windows are computed from it; tests may fix it
+    known_labels: set[str] = field(default_factory=set)  # label ids known to be stored, to skip queries
 
     def stopping(self) -> bool:
         """Whether the caller asked the sync to stop at the next safe point."""

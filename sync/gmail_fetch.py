@@ -92,7 +92,8 @@ def _store_answers(ctx: SyncContext, answers: list[BatchAnswer], counts: GmailCo
         counts.gone += len(answer.call.covers) - len(messages)
         parsed.extend(messages)
     with ctx.session_factory.begin() as session:
-        ensure_labels(session, ctx.api, ctx.account_id, {label for m in parsed for label in m.label_ids})
+        labels = {label for message in parsed for label in message.label_ids}
+        ensure_labels(session, ctx.api, ctx.account_id, labels, ctx.known_labels)
         counts.added += store_messages(session, ctx.account_id, parsed, fold_plus=ctx.fold_plus)
         session.execute(
             delete(PendingMessage).where(

@@ -134,6 +134,7 @@ def _apply_page(ctx: SyncContext, changes: PageChanges, covered: int, counts: Gm
             ctx.account_id,
             {label for message in fetched for label in message.label_ids}
             | {label for ids in labels.values() for label in ids},
+            ctx.known_labels,
         )
         counts.added += store_messages(session, ctx.account_id, fetched, fold_plus=ctx.fold_plus)
         counts.deleted += delete_messages(session, ctx.account_id, changes.deleted | gone)

@@ -280,19 +280,26 @@ def sync_labels(session: Session, api: GoogleApi, account_id: int) -> set[str]:
     return {gmail_id for gmail_id, _, _ in labels}
 
 
-def ensure_labels(session: Session, api: GoogleApi, account_id: int, label_ids: Iterable[str]) -> None:
+def ensure_labels(
+    session: Session, api: GoogleApi, account_id: int, label_ids: Iterable[str], known: set[str] | None = None
+) -> None:
     """Make sure the store knows these label ids, asking labels.list (1 unit) only when one is new.
 
-    A label the listing does not name either is stored under its id, so it is asked about once.
+    A label the listing does not name either is stored under its id, so it is asked about once. `known`
+    is the caller's cache of ids already stored (updated here), sparing a query per batch.
     """
-    new = set(label_ids) - known_label_ids(session, account_id)
-    if not new:
+    wanted = set(label_ids)
+    if known is not None and wanted <= known:
         return
-    listed = sync_labels(session, api, account_id)
-    unlisted = new - listed
-    if unlisted:
-        log.warning("labels %s are on messages but not in labels.list", sorted(unlisted))
-        store_labels(session, account_id, [(label, label, "user") for label in sorted(unlisted)])
+    new = wanted - known_label_ids(session, account_id)
+    if new:
+        listed = sync_labels(session, api, account_id)
+        unlisted = new - listed
+        if unlisted:
+            log.warning("labels %s are on messages but not in labels.list", sorted(unlisted))
+            store_labels(session, account_id, [(label, label, "user") for label in sorted(unlisted)])
+    if known is not None:
+        known |= wanted
 
 
 def known_label_ids(session: Session, account_id: int) -> set[str]:

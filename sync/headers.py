@@ -22,6 +22,9 @@ MAX_HEADER_CHARS = 200_000  # beyond this an address header is cut before parsin
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _BARE_ADDRESS = re.compile(r"[^\s<>()\"',;:\[\]]+@[^\s<>()\"',;:\[\]]+\.[^\s<>()\"',;:\[\]]+")
 _FALLBACK_CHARSETS = ("utf-8", "windows-1252")
+_PLAIN_ADDRESS = re.compile(r"[^\s@<>\"(),;:]+@[^\s@<>\"(),;:]*\.[^\s@<>\"(),;:]*")
+_NEEDS_FULL_PARSER = re.compile(r"[\"()\\;:\[\]]")
+_SIMPLE_MAILBOX = re.compile(r"\s*(?:(?P<name>[^<>]*?)\s*<(?P<angled>[^<>\s]+)>|(?P<bare>[^<>\s]+))\s*")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def parse_addresses(value: str | None) -> tuple[list[ParsedAddress], list[str]]:
     found: list[ParsedAddress] = []
     seen: set[str] = set()
     dangling: list[str] = []  # words cut off a display name by an unquoted comma ("Müller, Hans <h@x>")
-    for raw_name, raw_email in email.utils.getaddresses([value]):
+    for raw_name, raw_email in _simple_mailboxes(value) or email.utils.getaddresses([value]):
         candidate = raw_email.strip()
         if _is_plain_address(candidate):
             full_name = ", ".join([*dangling, raw_name]) if dangling and raw_name else raw_name
@@ -129,11 +132,30 @@ def parse_addresses(value: str | None) -> tuple[list[ParsedAddress], list[str]]:
     return found, problems
 
 
+def _simple_mailboxes(value: str) -> list[tuple[str, str]] | None:
+    """(name, address) pairs of a header made only of `Name <a@b.c>` and `a@b.c` items, or None.
+
+    Most headers are that simple; the standard parser, much slower, is kept for the rest (quotes,
+    comments, groups, escapes, and anything these patterns do not fully match).
+    """
+    if _NEEDS_FULL_PARSER.search(value):
+        return None
+    pairs: list[tuple[str, str]] = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        match = _SIMPLE_MAILBOX.fullmatch(item)
+        if match is None:
+            return None
+        name, address = (match["name"], match["angled"]) if match["angled"] else ("", match["bare"])
+        if not _is_plain_address(address) or "@" in name:
+            return None
+        pairs.append((name, address))
+    return pairs
+
+
 def _is_plain_address(candidate: str) -> bool:
-    if candidate.count("@") != 1 or any(ch.isspace() for ch in candidate):
-        return False
-    local, domain = candidate.split("@")
-    return bool(local) and "." in domain and not any(ch in candidate for ch in '<>"(),;:')
+    return _PLAIN_ADDRESS.fullmatch(candidate) is not None
 
 
 def _add(found: list[ParsedAddress], seen: set[str], address: ParsedAddress) -> None:
