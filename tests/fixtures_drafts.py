@@ -20,11 +20,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from rules.settings import RuleSettings, UserSettings, default_rules
+from rules.engine import RulesReport, run_rules
+from rules.settings import IdentitySettings, RuleSettings, UserSettings, default_rules
 from sandbox.server import SandboxServer
 from sandbox.state import SandboxState
 from sandbox.testing import credentials_for
-from store.models import Account, Draft, Finding, MessageIntent
+from store.models import Account, Draft, Finding
+from sync.bodies import fetch_plain_bodies
 from sync.client import GoogleApi
 from sync.drafts_writer import AfterCreate, DraftReport, write_drafts
 from sync.retry import RetryPolicy
@@ -53,6 +55,7 @@ COLD_SAM = f"cold_contact:{SAM}:{(NOW - timedelta(days=125)).date().isoformat()}
 COLD_LEE = f"cold_contact:{LEE}:{(NOW - timedelta(days=498)).date().isoformat()}"
 COLD_ZOE = f"cold_contact:{ZOE}:{(NOW - timedelta(days=88)).date().isoformat()}"
 AWAITING = f"awaiting_reply:{SCHEDULE_MESSAGE}"
+EVERY_KEY = {f"{THANK_YOU}:{DANA}", f"{THANK_YOU}:{JOERG}", COLD_SAM, COLD_ZOE, COLD_LEE, AWAITING}
 
 
 def _ms(moment: datetime) -> str:
@@ -216,57 +219,23 @@ class DraftScenario:
     def _now(self) -> datetime:
         return self.now
 
-    def add_finding(
-        self, kind: str, occasion_key: str, emails: Sequence[str], *, score: float = 1.0, **fields: Any
-    ) -> int:
-        """A finding as the rules engine stores it."""
-        rule_name = {
-            "thank_you": "thank-you",
-            "cold_contact": "cold-contacts",
-            "awaiting_reply": "awaiting-reply",
-        }
-        with self.session_factory.begin() as session:
-            finding = Finding(
-                account_id=self.account_id,
-                rule_name=rule_name[kind],
-                kind=kind,
-                occasion_key=occasion_key,
-                emails=list(emails),
-                score=score,
-                state="open",
-                due_at=self.now - timedelta(hours=1),
-                first_seen_at=self.now,
-                updated_at=self.now,
-                **fields,
-            )
-            session.add(finding)
-            session.flush()
-            return finding.id
-
-    def find(self) -> None:
-        """The findings the rules make of drafts_mailbox() at NOW, stored as the rules engine stores them."""
-        self.add_finding("thank_you", THANK_YOU, [DANA, JOERG], score=3.0, event_gcal_id=MEETING_ID)
-        self.add_finding("awaiting_reply", AWAITING, [OPS], score=2.5, message_gmail_id=SCHEDULE_MESSAGE,
-                         thread_gmail_id=SCHEDULE_THREAD)  # fmt: skip
-        for key, email_address, days, score in ((COLD_SAM, SAM, 125, 2.0), (COLD_ZOE, ZOE, 88, 1.5),
-                                                (COLD_LEE, LEE, 498, 1.0)):  # fmt: skip
-            last = self.now - timedelta(days=days)
-            self.add_finding("cold_contact", key, [email_address], score=score, last_interaction=last)
-        with self.session_factory.begin() as session:
-            session.add(
-                MessageIntent(
-                    account_id=self.account_id,
-                    gmail_id=SCHEDULE_MESSAGE,
-                    expects_reply=True,
-                    trigger=QUESTION,
-                )
+    def find(self) -> RulesReport:
+        """Run the rules engine over the store (the cycle's second step), with the default rules."""
+        with self.session_factory() as session:
+            return run_rules(
+                session,
+                self.account_id,
+                rules=default_rules(),
+                identity=IdentitySettings(),
+                user=USER,
+                now=self.now,
+                fetch_bodies=lambda ids: fetch_plain_bodies(self.api, ids),
             )
 
-    def resolve_finding(self, occasion_key: str, reason: str) -> None:
-        """What the rules engine does when the occasion no longer holds."""
-        with self.session_factory.begin() as session:
-            finding = session.scalars(select(Finding).where(Finding.occasion_key == occasion_key)).one()
-            finding.state, finding.state_reason = "resolved", reason
+    def sync_and_find(self) -> RulesReport:
+        """The cycle's first two steps: what a user action in Gmail looks like to the draft writer."""
+        self.sync()
+        return self.find()
 
     def write(
         self,
@@ -322,6 +291,12 @@ class DraftScenario:
     def finding(self, occasion_key: str) -> Finding:
         with self.session_factory() as session:
             return session.scalars(select(Finding).where(Finding.occasion_key == occasion_key)).one()
+
+    def score_of(self, draft_key: str) -> float:
+        """The score of the finding a draft key belongs to (per-attendee keys end in ":" + address)."""
+        with self.session_factory() as session:
+            scores = dict(session.execute(select(Finding.occasion_key, Finding.score)).all())
+        return float(scores[draft_key] if draft_key in scores else scores[draft_key.rsplit(":", 1)[0]])
 
     def outbox(self) -> dict[str, Draft]:
         """The outbox rows by draft key."""

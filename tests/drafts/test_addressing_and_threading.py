@@ -28,8 +28,7 @@ from tests.fixtures_drafts import (
 
 def test_a_thank_you_is_one_new_message_per_attendee_by_default(draft_scenario: DraftScenarioFactory) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
 
     scenario.write()
 
@@ -48,8 +47,7 @@ def test_a_thank_you_is_one_new_message_per_attendee_by_default(draft_scenario: 
 
 def test_a_thank_you_can_be_one_message_to_all_attendees(draft_scenario: DraftScenarioFactory) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
 
     scenario.write(DraftSettings(thank_you_mode="all"))
 
@@ -63,8 +61,7 @@ def test_a_cold_contact_gets_a_reply_in_the_last_thread_with_them(
     draft_scenario: DraftScenarioFactory,
 ) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
 
     report = scenario.write()
 
@@ -83,8 +80,7 @@ def test_a_cold_contact_whose_last_thread_is_too_old_gets_a_new_message(
     draft_scenario: DraftScenarioFactory,
 ) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
 
     scenario.write()
 
@@ -98,8 +94,7 @@ def test_a_cold_contact_whose_last_thread_is_too_old_gets_a_new_message(
 
 def test_the_age_limit_for_reviving_a_thread_is_configurable(draft_scenario: DraftScenarioFactory) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
 
     scenario.write(DraftSettings(cold_reply_max_thread_age_days=600))
 
@@ -108,8 +103,7 @@ def test_the_age_limit_for_reviving_a_thread_is_configurable(draft_scenario: Dra
 
 def test_an_unanswered_question_gets_a_follow_up_in_its_thread(draft_scenario: DraftScenarioFactory) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
 
     scenario.write()
 
@@ -125,8 +119,7 @@ def test_an_unanswered_question_gets_a_follow_up_in_its_thread(draft_scenario: D
 
 def test_non_ascii_names_and_subjects_round_trip_through_gmail(draft_scenario: DraftScenarioFactory) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
 
     scenario.write()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rules.rendering import TemplateProblem
-from rules.settings import AwaitingReplyRule, ColdContactRule, ThankYouRule
+from rules.settings import AwaitingReplyRule, ColdContactRule, RuleSettings, ThankYouRule
 from sync.errors import ForbiddenMethod
 from sync.google_api import GuardedHttpRequest
 from tests.fixtures_drafts import DraftScenarioFactory
@@ -35,8 +35,7 @@ def test_the_draft_writers_client_has_no_way_to_send(draft_scenario: DraftScenar
 
 def test_a_whole_drafting_life_calls_only_draft_methods(draft_scenario: DraftScenarioFactory) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
     scenario.server.log.clear()
 
     scenario.write()
@@ -55,13 +54,12 @@ def test_a_hostile_template_stops_the_run_before_anything_is_written(
     draft_scenario: DraftScenarioFactory, tmp_path: Path
 ) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
     template = tmp_path / "cold.j2"
     template.write_text(
         "Subject: hi\n\nHi {{ greeting }},\n{{ contact.__class__.__mro__ }}\n", encoding="utf-8"
     )
-    rules = [
+    rules: list[RuleSettings] = [
         ThankYouRule(name="thank-you"),
         ColdContactRule(name="cold-contacts", template=str(template)),
         AwaitingReplyRule(name="awaiting-reply"),
@@ -79,8 +77,7 @@ def test_a_template_failing_only_on_real_data_stops_the_run_before_anything_is_w
     draft_scenario: DraftScenarioFactory, tmp_path: Path
 ) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
     template = tmp_path / "thanks.j2"
     template.write_text("Subject: Thanks\n\n{{ contacts[3].first_name }}\n", encoding="utf-8")
 

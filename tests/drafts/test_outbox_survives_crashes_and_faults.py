@@ -12,20 +12,14 @@ from sync.drafts_writer import DraftReport
 from sync.settings import DraftSettings
 from tests.fixtures_drafts import (
     ALEX,
-    AWAITING,
-    COLD_LEE,
     COLD_SAM,
-    COLD_ZOE,
-    DANA,
-    JOERG,
-    MEETING_ID,
-    THANK_YOU,
+    EVERY_KEY,
+    ROADMAP_THREAD,
+    SAM,
     DraftScenario,
     DraftScenarioFactory,
 )
 from tests.fixtures_sandbox import fault_seed
-
-EVERY_KEY = {f"{THANK_YOU}:{DANA}", f"{THANK_YOU}:{JOERG}", COLD_SAM, COLD_ZOE, COLD_LEE, AWAITING}
 
 
 class SimulatedKill(BaseException):
@@ -40,8 +34,7 @@ def test_a_kill_between_create_and_commit_never_yields_a_second_draft(
     draft_scenario: DraftScenarioFactory,
 ) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
     victim = COLD_SAM
 
     def die_after_creating(key: str) -> None:
@@ -68,7 +61,7 @@ def test_a_dropped_connection_after_gmail_created_the_draft_still_leaves_one_dra
 ) -> None:
     scenario = draft_scenario()
     scenario.sync()
-    scenario.add_finding("thank_you", THANK_YOU, [DANA, JOERG], event_gcal_id=MEETING_ID)
+    scenario.find()
 
     def only_the_create_drops(injector: FaultInjector) -> bool:
         # drafts.list, then drafts.create (dropped after Gmail stored it), then everything clean.
@@ -79,35 +72,34 @@ def test_a_dropped_connection_after_gmail_created_the_draft_still_leaves_one_dra
         0.3, fault_seed(0.3, [Fault.DROP_AFTER], only_the_create_drops), [Fault.DROP_AFTER]
     )
 
-    report = scenario.write(DraftSettings(thank_you_mode="all"))
+    report = scenario.write(DraftSettings(max_per_run=1))
 
-    assert [fault for _target, fault in scenario.server.faults.history()] == [Fault.DROP_AFTER]
+    assert scenario.server.faults.history() == [("gmail.users.drafts.create", Fault.DROP_AFTER)]
     assert scenario.calls("drafts.create") == 2  # httplib2 silently sent the POST again
     assert report.created == 1
     assert report.deleted_duplicates == 1
-    assert _keys_in_gmail(scenario) == Counter({THANK_YOU: 1})
-    assert scenario.outbox()[THANK_YOU].gmail_draft_id == scenario.draft_with_key(THANK_YOU).draft_id
+    (written,) = [draft.draft_key for draft in report.planned]
+    assert _keys_in_gmail(scenario) == Counter({written: 1})
+    assert scenario.outbox()[written].gmail_draft_id == scenario.draft_with_key(written).draft_id
 
 
 def test_a_drafting_cycle_under_a_storm_of_faults_ends_as_a_clean_one(
     draft_scenario: DraftScenarioFactory,
 ) -> None:
     clean = draft_scenario()
-    clean.sync()
-    clean.find()
+    clean.sync_and_find()
     clean.write()
     stormy = draft_scenario(account="stormy", slow_seconds=0.001)
-    stormy.sync()
-    stormy.find()
-    # Seed 12 drops three drafts.create connections after Gmail stored the draft, among 500s, 503s, 429s
-    # and slow answers.
+    stormy.sync_and_find()
+    # Seed 12 drops drafts.create connections after Gmail stored the draft, among 500s, 503s, 429s, drops
+    # before the handler and slow answers.
     stormy.server.set_faults(0.3, seed=12)
 
     reports = [stormy.write(), stormy.write()]
 
-    faults = stormy.server.faults.history()
-    assert faults.count(("gmail.users.drafts.create", Fault.DROP_AFTER)) == 3
-    assert reports[0].deleted_duplicates == 3
+    dropped_creates = stormy.server.faults.history().count(("gmail.users.drafts.create", Fault.DROP_AFTER))
+    assert dropped_creates >= 1
+    assert sum(report.deleted_duplicates for report in reports) == dropped_creates  # each left one extra copy
     assert _keys_in_gmail(stormy) == _keys_in_gmail(clean) == Counter(EVERY_KEY)
     assert {row.state for row in stormy.outbox().values()} == {"written"}
     assert sum(report.created + report.adopted for report in reports) == len(EVERY_KEY)
@@ -120,8 +112,7 @@ def test_running_again_writes_nothing_and_asks_gmail_only_for_its_draft_list(
     draft_scenario: DraftScenarioFactory,
 ) -> None:
     scenario = draft_scenario()
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
     scenario.write()
     scenario.server.log.clear()
 
@@ -135,14 +126,16 @@ def test_running_again_writes_nothing_and_asks_gmail_only_for_its_draft_list(
 def test_a_draft_without_rapports_key_is_never_touched(draft_scenario: DraftScenarioFactory) -> None:
     scenario = draft_scenario()
     own = scenario.state.gmail(ALEX)
-    scenario.sync()
-    scenario.find()
+    scenario.sync_and_find()
     users = scenario.api.gmail().users()
     mine = scenario.api.execute(
         users.drafts().create(userId="me", body={"message": {"raw": "VG86IHNhbUBleGFtcGxlLm9yZw0KDQpIaQ"}})
     )
     scenario.write()
-    scenario.resolve_finding(COLD_SAM, "you wrote to Sam by hand")
+    scenario.state.deliver(
+        ALEX, from_=f"Sam Lee <{SAM}>", to=ALEX, subject="Re: Roadmap", body="Hi!", thread_id=ROADMAP_THREAD
+    )
+    scenario.sync_and_find()
 
     scenario.write()
 
