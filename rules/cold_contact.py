@@ -141,10 +141,10 @@ def _reason(relationship: Relationship, mailbox: Mailbox, who: str) -> str:
     if gap is None:
         return f"You and {who} {verb} once, on {clock.day_label(last)}, {ago}"
     days = len(counts.days)
-    on_lists = " mostly on mailing lists," if counts.list_only * 2 > days else ""
+    on_lists = ", mostly on mailing lists," if counts.list_only * 2 > days else ""
     since = clock.local(mailbox.at(relationship.first_epoch)).year
     return (
-        f"You and {who} {verb} {cadence(gap)} ({plural(days, 'exchange')},{on_lists} since {since}); "
+        f"You and {who} {verb} {cadence(gap)} ({plural(days, 'exchange')}{on_lists} since {since}); "
         f"last on {clock.day_label(last)}, {ago}"
     )
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, false, func, literal, not_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rules.automation import CALENDAR_NOTIFIER
@@ -54,7 +54,7 @@ def _bit(condition: ColumnElement[bool] | InstrumentedAttribute[bool], value: in
 def scan_messages(session: Session, account_id: int, label_ids: Collection[str]) -> MailScan:
     """Every non-draft message of the account, once; `label_ids`: the labels whose threads are wanted."""
     as_text = cast(Message.label_ids, String)
-    labelled = or_(*[as_text.like(f'%"{escape_like(label)}"%', escape="\\") for label in label_ids])
+    labelled = or_(false(), *[as_text.like(f'%"{escape_like(label)}"%', escape="\\") for label in label_ids])
     flags = (
         _bit(Message.is_sent, SENT)
         + _bit(and_(Message.list_unsubscribe.is_not(None), Message.list_post.is_(None)), NEWSLETTER_HEADERS)

@@ -34,7 +34,7 @@ def people_short(people: Sequence[tuple[str | None, str]]) -> str:
 
 def cadence(median_gap_days: float) -> str:
     """'every ~3 weeks', 'about every month': how often a median gap means they were in touch."""
-    for unit, length, below in (("day", 1.0, 10), ("week", 7.0, 8 * 7), ("month", 30.44, 18 * 30.44)):
+    for unit, length, below in (("day", 1.0, 14), ("week", 7.0, 8 * 7), ("month", 30.44, 18 * 30.44)):
         if median_gap_days < below:
             count = max(1, round(median_gap_days / length))
             return f"about every {unit}" if count == 1 else f"every ~{count} {unit}s"

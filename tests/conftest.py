@@ -3,6 +3,8 @@
 pytest_plugins = [
     "tests.fixtures_sandbox",
     "tests.fixtures_store",
+    "tests.fixtures_sync",
     "tests.fixtures_rapport",
     "tests.fixtures_drafts",
+    "tests.fixtures_rules",
 ]
