@@ -38,7 +38,8 @@ Outcome = Literal["ok", "error", "auth_error", "skipped", "stopped"]
 class CycleStats:
     """What one cycle did: messages and events synced, findings found, drafts written, non-fatal errors."""
 
-    synced: int = 0
+    synced: int = 0  # messages added, deleted or relabelled
+    events: int = 0  # calendar events changed
     found: int = 0
     drafted: int = 0
     errors: int = 0
@@ -92,7 +93,11 @@ class CycleOutcome:
         return f"{line}: {self.error}" if self.error else line
 
 
-OutcomeHook = Callable[[CycleOutcome], None]
+class CycleRecorder(Protocol):
+    """Keeps a record of cycles (the store's `cycle_runs`): `start` when one begins under its lease; the
+    callable it returns completes the record with the outcome."""
+
+    def start(self, account: str) -> Callable[[CycleOutcome], None]: ...
 
 
 @dataclass
@@ -101,7 +106,7 @@ class Daemon:
 
     jobs: Sequence[AccountJob]
     settings: DaemonSettings
-    on_outcome: OutcomeHook | None = None
+    recorder: CycleRecorder | None = None
     renew_interval_seconds: float = RENEW_INTERVAL_SECONDS
     stop_event: threading.Event = field(default_factory=threading.Event)
     scheduler: BlockingScheduler | None = None
@@ -161,43 +166,45 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
 
     def run_account(self, job: AccountJob) -> CycleOutcome:
-        """One cycle of one account under its lease; logs one line and reports the outcome."""
+        """One cycle of one account under its lease; logs one line and records the outcome."""
         started = time.monotonic()
         stop = threading.Event()
         with self._tracked(job.name, stop) as admitted:
-            if not admitted:
+            if admitted:
+                outcome = self._run_leased(job, stop, started)
+            else:
                 outcome = CycleOutcome(
                     job.name, "skipped", CycleStats(), 0.0, "already running in this process"
                 )
-            else:
-                outcome = self._run_leased(job, stop, started)
         logger.log(_LEVELS[outcome.outcome], outcome.log_line(), extra={"fields": _fields(outcome)})
-        if self.on_outcome is not None:
-            self.on_outcome(outcome)
         return outcome
 
     def _run_leased(self, job: AccountJob, stop: threading.Event, started: float) -> CycleOutcome:
-        if job.lease is not None and not job.lease.acquire():
+        try:
+            acquired = job.lease is None or job.lease.acquire()
+        except Exception as error:  # noqa: BLE001 - e.g. the store is down: this account fails, logged
+            return _failure(job, error, started)
+        if not acquired:
             reason = "another Rapport process is working on this account"
             return CycleOutcome(job.name, "skipped", CycleStats(), time.monotonic() - started, reason)
+        finish = self.recorder.start(job.name) if self.recorder is not None else None
         try:
-            with self._renewing(job, stop):
-                stats = job.cycle(stop)
-            state: Outcome = "stopped" if stop.is_set() else "ok"
-            return CycleOutcome(job.name, state, stats, time.monotonic() - started)
-        except Exception as error:  # one account's failure must not stop the others; logged below
-            auth = _auth_required_in(error)
-            if auth is not None:
-                failed = CycleStats(errors=1)
-                return CycleOutcome(
-                    job.name, "auth_error", failed, time.monotonic() - started, str(auth), auth.fix
-                )
-            logger.exception("account=%s cycle failed", job.name)
-            message = f"{type(error).__name__}: {error}"
-            return CycleOutcome(job.name, "error", CycleStats(errors=1), time.monotonic() - started, message)
+            outcome = self._run_cycle(job, stop, started)
+            if finish is not None:
+                finish(outcome)
+            return outcome
         finally:
             if job.lease is not None:
                 job.lease.release()
+
+    def _run_cycle(self, job: AccountJob, stop: threading.Event, started: float) -> CycleOutcome:
+        try:
+            with self._renewing(job, stop):
+                stats = job.cycle(stop)
+        except Exception as error:  # noqa: BLE001 - one account's failure must not stop the others; logged
+            return _failure(job, error, started)
+        state: Outcome = "stopped" if stop.is_set() else "ok"
+        return CycleOutcome(job.name, state, stats, time.monotonic() - started)
 
     @contextmanager
     def _tracked(self, name: str, stop: threading.Event) -> Iterator[bool]:
@@ -272,6 +279,7 @@ def _fields(outcome: CycleOutcome) -> dict[str, object]:
         "account": outcome.account,
         "outcome": outcome.outcome,
         "synced": outcome.stats.synced,
+        "events": outcome.stats.events,
         "found": outcome.stats.found,
         "drafted": outcome.stats.drafted,
         "errors": outcome.stats.errors,
@@ -279,6 +287,16 @@ def _fields(outcome: CycleOutcome) -> dict[str, object]:
         "error": outcome.error,
         "fix": outcome.fix,
     }
+
+
+def _failure(job: AccountJob, error: Exception, started: float) -> CycleOutcome:
+    """A failed cycle's outcome: a revoked token with its fix, anything else with its traceback logged."""
+    elapsed = time.monotonic() - started
+    auth = _auth_required_in(error)
+    if auth is not None:
+        return CycleOutcome(job.name, "auth_error", CycleStats(errors=1), elapsed, str(auth), auth.fix)
+    logger.exception("account=%s cycle failed", job.name)
+    return CycleOutcome(job.name, "error", CycleStats(errors=1), elapsed, f"{type(error).__name__}: {error}")
 
 
 def _auth_required_in(error: BaseException) -> AuthRequired | None:

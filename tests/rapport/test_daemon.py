@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -100,6 +100,16 @@ class FakeLease:
         self.released += 1
 
 
+@dataclass
+class ListRecorder:
+    started: list[str] = field(default_factory=list)
+    finished: list[CycleOutcome] = field(default_factory=list)
+
+    def start(self, account: str) -> Callable[[CycleOutcome], None]:
+        self.started.append(account)
+        return self.finished.append
+
+
 SETTINGS = DaemonSettings(interval_minutes=10, jitter_seconds=0)
 
 
@@ -127,11 +137,11 @@ def test_a_revoked_token_fails_its_account_with_the_fix_and_the_others_continue(
 ) -> None:
     revoked = InstantCycle(error=AuthRequired("work", "me@work.example"))
     home = InstantCycle(CycleStats(synced=5, drafted=1))
-    recorded: list[CycleOutcome] = []
+    records = ListRecorder()
     daemon = Daemon(
         [AccountJob("work", "me@work.example", revoked), AccountJob("home", "me@home.example", home)],
         SETTINGS,
-        on_outcome=recorded.append,
+        recorder=records,
     )
 
     with caplog.at_level(logging.INFO, logger="rapport.daemon"):
@@ -139,11 +149,12 @@ def test_a_revoked_token_fails_its_account_with_the_fix_and_the_others_continue(
 
     assert code == 1
     assert home.calls == 1
-    assert [(outcome.account, outcome.outcome) for outcome in recorded] == [
+    assert records.started == ["work", "home"]
+    assert [(outcome.account, outcome.outcome) for outcome in records.finished] == [
         ("work", "auth_error"),
         ("home", "ok"),
     ]
-    assert recorded[0].fix == "rapport auth --account work"
+    assert records.finished[0].fix == "rapport auth --account work"
     failure = next(record for record in caplog.records if record.getMessage().startswith("account=work"))
     assert failure.levelno == logging.ERROR
     assert failure.getMessage().endswith(
@@ -200,7 +211,8 @@ def test_an_account_another_process_holds_is_skipped_with_a_log_line(
 ) -> None:
     cycle = InstantCycle()
     lease = FakeLease(free=False)
-    daemon = Daemon([AccountJob("work", "me@work.example", cycle, lease)], SETTINGS)
+    records = ListRecorder()
+    daemon = Daemon([AccountJob("work", "me@work.example", cycle, lease)], SETTINGS, recorder=records)
 
     with caplog.at_level(logging.INFO, logger="rapport.daemon"):
         code, outcomes = daemon.run_once()
@@ -210,6 +222,7 @@ def test_an_account_another_process_holds_is_skipped_with_a_log_line(
     assert outcomes[0].outcome == "skipped"
     assert "another Rapport process" in caplog.text
     assert lease.released == 0
+    assert records.started == []  # no cycle ran, so none is recorded
 
 
 def test_the_lease_is_renewed_while_the_cycle_runs_and_released_after() -> None:
