@@ -44,14 +44,12 @@ class CreatedDraft:
     thread_id: str
 
 
-def list_drafts(api: GoogleApi) -> list[GmailDraft]:
-    """Every draft of the mailbox (paged)."""
+def list_drafts(api: GoogleApi, *, page_size: int = DRAFTS_PAGE_SIZE) -> list[GmailDraft]:
+    """Every draft of the mailbox, page after page."""
     drafts: list[GmailDraft] = []
     page_token: str | None = None
     while True:
-        request = (
-            api.gmail().users().drafts().list(userId="me", maxResults=DRAFTS_PAGE_SIZE, pageToken=page_token)
-        )
+        request = api.gmail().users().drafts().list(userId="me", maxResults=page_size, pageToken=page_token)
         page: dict[str, Any] = api.execute(request)
         for item in page.get("drafts", []):
             message = item.get("message") or {}

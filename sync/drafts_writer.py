@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rules.rendering import DraftTemplate, load_template
 from rules.settings import RuleSettings, UserSettings
@@ -201,6 +201,7 @@ def _candidates(
 ) -> list[tuple[Finding, str, tuple[str, ...]]]:
     findings = session.scalars(
         select(Finding)
+        .options(selectinload(Finding.drafts))
         .where(Finding.account_id == account_id, Finding.state.in_(("open", "drafted")))
         .order_by(Finding.score.desc(), Finding.due_at, Finding.id)
     ).all()
