@@ -7,12 +7,14 @@ An unreachable or malformed store URL is a config error (exit 2) naming `store.u
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,8 +26,9 @@ from store import locks
 from store.accounts import ensure_account
 from store.db import make_engine, session_factory, upgrade
 from store.errors import StoreUnavailable
-from store.models import CycleRun
+from store.models import AccountLock, CycleRun
 from store.models_accounts import CycleOutcome as StoredOutcome
+from store.utc import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +94,37 @@ class StoreLease:
     ttl_seconds: float = LEASE_TTL_SECONDS
 
     def acquire(self) -> bool:
-        return locks.acquire(self.sessions, self.account_id, self.holder, self.ttl_seconds)
+        if locks.acquire(self.sessions, self.account_id, self.holder, self.ttl_seconds):
+            return True
+        return self._take_over_from_a_dead_process()
+
+    def _take_over_from_a_dead_process(self) -> bool:
+        """Take a lease whose holder was a process on this host that no longer exists (killed -9).
+
+        Waiting out its expiry would skip the account for minutes after every crash; a process that is gone
+        cannot be working the account. The takeover is one conditional UPDATE, so a live competitor that
+        took the lease meanwhile wins.
+        """
+        with self.sessions() as session:
+            holder = session.scalar(
+                select(AccountLock.holder).where(AccountLock.account_id == self.account_id)
+            )
+        if holder is None or not _is_dead_local_process(holder):
+            return False
+        now = utcnow()
+        with self.sessions.begin() as session:
+            taken = session.connection().execute(
+                update(AccountLock)
+                .where(AccountLock.account_id == self.account_id, AccountLock.holder == holder)
+                .values(
+                    holder=self.holder, acquired_at=now, expires_at=now + timedelta(seconds=self.ttl_seconds)
+                )
+            )
+        if taken.rowcount == 1:
+            logger.warning(
+                "account %d: took over the lease of %s, which no longer runs", self.account_id, holder
+            )
+        return bool(taken.rowcount == 1)
 
     def renew(self) -> bool:
         try:
@@ -109,6 +142,24 @@ class StoreLease:
             logger.exception(
                 "could not release the lease on account %d; it expires by itself", self.account_id
             )
+
+
+def _is_dead_local_process(holder: str) -> bool:
+    """True when `holder` ("host:pid:uuid") names a process of this host that has exited (POSIX only)."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if os.name != "posix" or host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False  # another daemon in this very process: alive
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, under another user
+    return False
 
 
 @dataclass

@@ -3,7 +3,11 @@ one store never work one account at once; every cycle leaves a `cycle_runs` row 
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,7 @@ from rapport.config import load_config
 from rapport.daemon import AccountJob, CycleStats, Daemon
 from rapport.errors import AuthRequired, ConfigError
 from rapport.store_access import STOPPED_ERROR, CycleRecords, Store, StoreLease, open_store
-from store.locks import make_holder
+from store.locks import acquire, make_holder
 from store.models import CycleRun
 from tests.fixtures_rapport import ConfigWriter
 from tests.rapport.test_daemon import SETTINGS, WAIT, InstantCycle, SteppedCycle, wait_for
@@ -140,3 +144,28 @@ def test_a_running_cycle_is_visible_as_running_and_a_stopped_one_says_it_will_re
         run = session.scalars(select(CycleRun)).one()
     assert while_running == ["running"]
     assert (run.outcome, run.error) == ("error", STOPPED_ERROR)
+
+
+def test_a_lease_left_by_a_killed_process_on_this_host_is_taken_over_at_once(
+    rapport_config: ConfigWriter, store_url: str
+) -> None:
+    store = store_for(rapport_config, store_url)
+    account_id = store.account_ids["work"]
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()  # reaped: its pid names no process now
+    dead_holder = f"{socket.gethostname()}:{exited.pid}:{uuid.uuid4().hex}"
+    assert acquire(store.sessions, account_id, dead_holder, ttl_seconds=3600)
+
+    taken = StoreLease(store.sessions, account_id, make_holder()).acquire()
+
+    assert taken
+
+
+def test_a_lease_held_by_a_process_on_another_host_is_respected_until_it_expires(
+    rapport_config: ConfigWriter, store_url: str
+) -> None:
+    store = store_for(rapport_config, store_url)
+    account_id = store.account_ids["work"]
+    assert acquire(store.sessions, account_id, f"elsewhere.example:1:{uuid.uuid4().hex}", ttl_seconds=3600)
+
+    assert not StoreLease(store.sessions, account_id, make_holder()).acquire()
