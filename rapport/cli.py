@@ -6,12 +6,14 @@ raised by a command is shown on stderr as its one-line (or one-line-per-problem)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from rapport.config import AccountSettings, RapportConfig, load_config
@@ -20,6 +22,8 @@ from rapport.logging_setup import setup_logging
 from rapport.oauth import Interaction, run_auth
 from rapport.paths import find_config_path
 from rapport.sandbox_cli import sandbox_group
+from rapport.status import collect_status, render_status
+from rapport.store_access import open_store, sqlite_file
 from rapport.token_store import write_private_file
 
 EXAMPLE_CONFIG = "config.example.toml"
@@ -136,6 +140,28 @@ def auth(ctx: click.Context, account_name: str | None, no_browser: bool) -> None
             interaction=interaction,
         )
         click.echo(f'account "{account.name}" ({account.email}) authorized; token saved to {saved}')
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Each account's last cycle, cursors, open findings, drafts written, and what needs fixing."""
+    state = state_of(ctx)
+    config = state.config()
+    database = sqlite_file(config.store.url)
+    if database is not None and not database.exists():
+        statuses = collect_status(config, None, {})  # nothing has run yet: do not create the store for this
+    else:
+        store = open_store(state.config_path, config)
+        try:
+            statuses = collect_status(config, store.sessions, store.account_ids)
+        finally:
+            store.engine.dispose()
+    if as_json:
+        click.echo(json.dumps(statuses, indent=2))
+    else:
+        render_status(Console(), statuses)
 
 
 def _account(config: RapportConfig, name: str) -> AccountSettings:

@@ -1,0 +1,187 @@
+"""`rapport status`: per account, the last cycle and its outcome, cursors, open findings by kind, drafts
+written, the last audit, and the last error with its fix — as a rich table or as JSON.
+
+The JSON keys (`account`, `email`, `last_cycle`, `last_error`, `gmail_cursor`, `calendars`,
+`open_findings`, `drafts`, `last_audit`, `token_file_present`) are an interface scripts may rely on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rapport.config import AccountSettings, RapportConfig
+from store.models import AuditRun, Calendar, CalendarCursor, CycleRun, Draft, Finding, GmailCursor
+
+KINDS = ("thank_you", "cold_contact", "awaiting_reply")
+FAILED = ("error", "auth_error")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def account_status(session: Session, account: AccountSettings, account_id: int | None) -> dict[str, Any]:
+    """What `status --json` says about one account (`account_id` None: not in the store yet)."""
+    status = _never_run(account)
+    if account_id is None:
+        return status
+    runs = (
+        select(CycleRun)
+        .where(CycleRun.account_id == account_id)
+        .order_by(CycleRun.started_at.desc(), CycleRun.id.desc())
+    )
+    last = session.scalars(runs.limit(1)).first()
+    if last is not None:
+        status["last_cycle"] = _cycle(last)
+    failed = session.scalars(runs.where(CycleRun.outcome.in_(FAILED)).limit(1)).first()
+    if failed is not None:
+        status["last_error"] = {
+            "at": _iso(failed.started_at),
+            "error": failed.error,
+            "fix": failed.fix,
+            "resolved": last is not None and last.outcome == "ok" and last.id > failed.id,
+        }
+    cursor = session.get(GmailCursor, account_id)
+    if cursor is not None:
+        status["gmail_cursor"] = {
+            "phase": cursor.phase,
+            "history_id": cursor.history_id,
+            "updated_at": _iso(cursor.updated_at),
+        }
+    status["calendars"] = _calendars(session, account_id)
+    open_counts = session.execute(
+        select(Finding.kind, func.count())
+        .where(Finding.account_id == account_id, Finding.state == "open")
+        .group_by(Finding.kind)
+    ).all()
+    status["open_findings"] |= {kind: count for kind, count in open_counts}
+    draft_counts = session.execute(
+        select(Draft.state, func.count()).where(Draft.account_id == account_id).group_by(Draft.state)
+    ).all()
+    status["drafts"] = {state: count for state, count in draft_counts}
+    audit = session.scalars(
+        select(AuditRun).where(AuditRun.account_id == account_id).order_by(AuditRun.at.desc()).limit(1)
+    ).first()
+    if audit is not None:
+        status["last_audit"] = {
+            "at": _iso(audit.at),
+            "sampled": audit.sampled,
+            "missing": audit.missing,
+            "repaired": audit.repaired,
+        }
+    return status
+
+
+def _cycle(run: CycleRun) -> dict[str, Any]:
+    return {
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "outcome": run.outcome,
+        "synced_messages": run.synced_messages,
+        "synced_events": run.synced_events,
+        "found": run.found,
+        "drafted": run.drafted,
+    }
+
+
+def _calendars(session: Session, account_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Calendar, CalendarCursor)
+        .outerjoin(CalendarCursor, CalendarCursor.calendar_id == Calendar.id)
+        .where(Calendar.account_id == account_id)
+        .order_by(Calendar.id)
+    ).all()
+    return [
+        {
+            "calendar": calendar.config_id,
+            "synced": cursor is not None and cursor.sync_token is not None,
+            "updated_at": _iso(cursor.updated_at) if cursor is not None else None,
+        }
+        for calendar, cursor in rows
+    ]
+
+
+def collect_status(
+    config: RapportConfig, sessions: sessionmaker[Session] | None, account_ids: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Every configured account's status; without a store (`sessions` None) they all read "never run"."""
+    if sessions is None:
+        return [_never_run(account) for account in config.accounts]
+    with sessions() as session:
+        return [
+            account_status(session, account, account_ids.get(account.name)) for account in config.accounts
+        ]
+
+
+def _never_run(account: AccountSettings) -> dict[str, Any]:
+    return {
+        "account": account.name,
+        "email": account.email,
+        "token_file_present": account.token_file.is_file(),
+        "last_cycle": None,
+        "last_error": None,
+        "gmail_cursor": None,
+        "calendars": [],
+        "open_findings": dict.fromkeys(KINDS, 0),
+        "drafts": {},
+        "last_audit": None,
+    }
+
+
+def render_status(console: Console, statuses: list[dict[str, Any]]) -> None:
+    """The status as a table, then one line per problem with its fix."""
+    table = Table(title="Rapport accounts")
+    for column in (
+        "Account",
+        "Last cycle",
+        "Outcome",
+        "Synced",
+        "Open findings",
+        "Drafts written",
+        "Gmail sync",
+    ):
+        table.add_column(column)
+    for status in statuses:
+        cycle = status["last_cycle"]
+        findings = status["open_findings"]
+        cursor = status["gmail_cursor"]
+        table.add_row(
+            f"{status['account']}\n{status['email']}",
+            _when(cycle["started_at"]) if cycle else "never",
+            cycle["outcome"] if cycle else "-",
+            f"{cycle['synced_messages']} mails, {cycle['synced_events']} events" if cycle else "-",
+            f"{findings['thank_you']} thank-you\n{findings['cold_contact']} cold\n"
+            f"{findings['awaiting_reply']} awaiting reply",
+            str(sum(count for state, count in status["drafts"].items() if state != "pending")),
+            f"{cursor['phase']} (history {cursor['history_id']})" if cursor else "not started",
+        )
+    console.print(table)
+    for line in problem_lines(statuses):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def problem_lines(statuses: list[dict[str, Any]]) -> list[str]:
+    """What needs the user: a missing token, or a last cycle that failed (with its fix)."""
+    lines: list[str] = []
+    for status in statuses:
+        name = status["account"]
+        if not status["token_file_present"]:
+            lines.append(f"{name}: no saved token — run: rapport auth --account {name}")
+        error = status["last_error"]
+        if error is not None and not error["resolved"]:
+            told = not error["fix"] or error["fix"] in (error["error"] or "")
+            fix = "" if told else f" — fix: {error['fix']}"
+            lines.append(f"{name}: last cycle failed at {_when(error['at'])}: {error['error']}{fix}")
+    return lines
+
+
+def _when(iso: str | None) -> str:
+    if iso is None:
+        return "-"
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,114 @@
+"""`rapport status` shows each account's last cycle, open findings and drafts, and a failed account's fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy.orm import Session, sessionmaker
+
+from rapport.cli import cli
+from rapport.config import load_config
+from rapport.daemon import AccountJob, CycleStats, Daemon
+from rapport.errors import AuthRequired
+from rapport.store_access import CycleRecords, open_store
+from store.models import Draft, Finding
+from tests.fixtures_rapport import ConfigWriter
+from tests.rapport.test_daemon import SETTINGS, InstantCycle
+
+TWO_ACCOUNTS = [
+    'name = "work"\nemail = "me@work.example"\ntoken_file = "tokens/work.json"',
+    'name = "home"\nemail = "me@home.example"\ntoken_file = "tokens/home.json"',
+]
+
+
+def add_findings(sessions: sessionmaker[Session], account_id: int) -> None:
+    with sessions.begin() as session:
+        open_ones = [("thank_you", "t1"), ("thank_you", "t2"), ("cold_contact", "c1")]
+        for kind, key in open_ones:
+            session.add(
+                Finding(account_id=account_id, rule_name=kind, kind=kind, occasion_key=key, state="open")
+            )
+        drafted = Finding(
+            account_id=account_id,
+            rule_name="awaiting",
+            kind="awaiting_reply",
+            occasion_key="a1",
+            state="drafted",
+        )
+        session.add(drafted)
+        session.flush()
+        session.add(Draft(account_id=account_id, finding_id=drafted.id, draft_key="a1", state="written"))
+
+
+def test_status_before_any_cycle_lists_the_accounts_and_creates_no_store(
+    rapport_config: ConfigWriter, tmp_path: Path
+) -> None:
+    config = rapport_config()
+
+    table = CliRunner().invoke(cli, ["--config", str(config), "status"])
+    as_json = CliRunner().invoke(cli, ["--config", str(config), "status", "--json"])
+
+    assert table.exit_code == 0, table.output
+    assert "never" in table.output
+    assert "work: no saved token — run: rapport auth --account work" in table.output
+    [work] = json.loads(as_json.output)
+    assert (work["account"], work["last_cycle"], work["token_file_present"]) == ("work", None, False)
+    assert not (tmp_path / "data").exists()
+
+
+def test_status_shows_the_failed_account_with_its_fix_beside_the_healthy_one(
+    rapport_config: ConfigWriter, tmp_path: Path
+) -> None:
+    config_path = rapport_config(accounts=TWO_ACCOUNTS)
+    path, config = load_config(str(config_path))
+    store = open_store(path, config)
+    add_findings(store.sessions, store.account_ids["home"])
+    Daemon(
+        [
+            AccountJob(
+                "work", "me@work.example", InstantCycle(error=AuthRequired("work", "me@work.example"))
+            ),
+            AccountJob(
+                "home", "me@home.example", InstantCycle(CycleStats(synced=40, events=5, found=4, drafted=1))
+            ),
+        ],
+        SETTINGS,
+        recorder=CycleRecords(store.sessions, store.account_ids),
+    ).run_once()
+    store.engine.dispose()
+
+    as_json = CliRunner().invoke(cli, ["--config", str(config_path), "status", "--json"])
+    table = CliRunner().invoke(cli, ["--config", str(config_path), "status"], terminal_width=200)
+
+    assert as_json.exit_code == 0, as_json.output
+    work, home = json.loads(as_json.output)
+    assert work["last_cycle"]["outcome"] == "auth_error"
+    assert work["last_error"]["fix"] == "rapport auth --account work"
+    assert work["last_error"]["resolved"] is False
+    assert home["last_cycle"]["outcome"] == "ok"
+    assert (home["last_cycle"]["synced_messages"], home["last_cycle"]["synced_events"]) == (40, 5)
+    assert home["last_error"] is None
+    assert home["open_findings"] == {"thank_you": 2, "cold_contact": 1, "awaiting_reply": 0}
+    assert home["drafts"] == {"written": 1}
+    assert table.exit_code == 0
+    assert "(revoked or expired) — run: rapport auth --account work\n" in table.output
+    assert "home: last cycle failed" not in table.output
+
+
+def test_a_later_successful_cycle_marks_the_last_error_resolved(rapport_config: ConfigWriter) -> None:
+    path, config = load_config(str(rapport_config()))
+    store = open_store(path, config)
+    records = CycleRecords(store.sessions, store.account_ids)
+    failing = InstantCycle(error=RuntimeError("network down"))
+    Daemon([AccountJob("work", "me@work.example", failing)], SETTINGS, recorder=records).run_once()
+    Daemon([AccountJob("work", "me@work.example", InstantCycle())], SETTINGS, recorder=records).run_once()
+    store.engine.dispose()
+
+    result = CliRunner().invoke(cli, ["--config", str(path), "status", "--json"])
+
+    [work] = json.loads(result.output)
+    assert work["last_cycle"]["outcome"] == "ok"
+    assert work["last_error"]["error"] == "RuntimeError: network down"
+    assert work["last_error"]["resolved"] is True
