@@ -36,8 +36,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AfterCreate = Callable[[str], None]
-"""Called with the draft key right after drafts.create answered and before the commit (a test seam)."""
+Checkpoint = Callable[[str, str], None]
+"""Called as `checkpoint(stage, draft_key)` at the two moments a kill leaves the outbox half-way: stage
+"pending" (the row is committed, drafts.create not sent yet) and "created" (Gmail answered, the ids are not
+committed yet). A test seam: raising from it simulates the process dying there."""
+PENDING, CREATED = "pending", "created"
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def write_drafts(
     rules: Sequence[RuleSettings],
     now: datetime,
     dry_run: bool = False,
-    after_create: AfterCreate | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> DraftReport:
     """Reconcile, then write the drafts the strongest open findings call for, within the caps.
 
@@ -128,7 +131,7 @@ def write_drafts(
         _sender(session_factory, account_id, user),
         report,
         now,
-        after_create,
+        checkpoint,
     )
     for plan in plans:
         writer.write(plan)
@@ -233,7 +236,7 @@ class _Writer:
     sender: Mailbox
     report: DraftReport
     now: datetime
-    after_create: AfterCreate | None
+    checkpoint: Checkpoint | None
 
     def write(self, plan: DraftPlan) -> None:
         try:
@@ -251,6 +254,7 @@ class _Writer:
             self.report.failed += 1
             return
         row_id = _commit_pending(self.session_factory, self.account_id, plan, self.now)
+        self._reached(PENDING, plan.draft_key)
         try:
             created = create_draft(self.api, create_request_body(message, plan.thread_gmail_id))
         except ApiRejected as error:
@@ -259,8 +263,7 @@ class _Writer:
                 session.delete(session.get_one(Draft, row_id))
             self.report.failed += 1
             return
-        if self.after_create is not None:
-            self.after_create(plan.draft_key)
+        self._reached(CREATED, plan.draft_key)
         with self.session_factory.begin() as session:
             draft = session.get_one(Draft, row_id)
             draft.gmail_draft_id, draft.gmail_message_id = created.draft_id, created.message_id
@@ -277,6 +280,10 @@ class _Writer:
                 plan.draft_key,
                 plan.thread_gmail_id,
             )
+
+    def _reached(self, stage: str, draft_key: str) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint(stage, draft_key)
 
 
 def _commit_pending(

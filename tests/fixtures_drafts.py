@@ -28,7 +28,7 @@ from sandbox.testing import credentials_for
 from store.models import Account, Draft, Finding
 from sync.bodies import fetch_plain_bodies
 from sync.client import GoogleApi
-from sync.drafts_writer import AfterCreate, DraftReport, write_drafts
+from sync.drafts_writer import Checkpoint, DraftReport, write_drafts
 from sync.retry import RetryPolicy
 from sync.service import sync_account
 from sync.settings import DraftSettings, SyncSettings
@@ -242,7 +242,7 @@ class DraftScenario:
         settings: DraftSettings | None = None,
         *,
         dry_run: bool = False,
-        after_create: AfterCreate | None = None,
+        checkpoint: Checkpoint | None = None,
         rules: Sequence[RuleSettings] | None = None,
         user: UserSettings = USER,
     ) -> DraftReport:
@@ -256,7 +256,7 @@ class DraftScenario:
             rules=default_rules() if rules is None else rules,
             now=self.now,
             dry_run=dry_run,
-            after_create=after_create,
+            checkpoint=checkpoint,
         )
 
     def gmail_drafts(self) -> list[GmailDraftView]:

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from sandbox.faults import Fault, FaultInjector
-from sync.drafts_writer import DraftReport
+from sync.drafts_writer import CREATED, PENDING, DraftReport
 from sync.settings import DraftSettings
 from tests.fixtures_drafts import (
     ALEX,
@@ -30,26 +30,30 @@ def _keys_in_gmail(scenario: DraftScenario) -> Counter[str | None]:
     return Counter(draft.key for draft in scenario.gmail_drafts())
 
 
-def test_a_kill_between_create_and_commit_never_yields_a_second_draft(
-    draft_scenario: DraftScenarioFactory,
+@pytest.mark.parametrize(
+    ("stage", "drafts_in_gmail_after_kill"),
+    [(PENDING, 0), (CREATED, 1)],  # killed before drafts.create was sent / before its answer was committed
+)
+def test_a_kill_mid_write_never_yields_a_second_draft(
+    draft_scenario: DraftScenarioFactory, stage: str, drafts_in_gmail_after_kill: int
 ) -> None:
     scenario = draft_scenario()
     scenario.sync_and_find()
     victim = COLD_SAM
 
-    def die_after_creating(key: str) -> None:
-        if key == victim:
+    def die(reached: str, key: str) -> None:
+        if (reached, key) == (stage, victim):
             raise SimulatedKill
 
     with pytest.raises(SimulatedKill):
-        scenario.write(after_create=die_after_creating)
+        scenario.write(checkpoint=die)
     assert scenario.outbox()[victim].state == "pending"
-    assert _keys_in_gmail(scenario)[victim] == 1
+    assert _keys_in_gmail(scenario)[victim] == drafts_in_gmail_after_kill
     scenario.restart()
 
     report = scenario.write()
 
-    assert report.adopted == 1
+    assert report.adopted == drafts_in_gmail_after_kill
     assert _keys_in_gmail(scenario) == Counter(EVERY_KEY)
     assert scenario.outbox()[victim].state == "written"
     assert scenario.outbox()[victim].gmail_draft_id == scenario.draft_with_key(victim).draft_id
