@@ -15,6 +15,8 @@ import click
 
 from rapport.signals import on_stop_signal
 from rapport.token_store import write_token_file
+from sandbox.generator import generate
+from sandbox.generator.core import MIN_MESSAGES
 from sandbox.mailbox import MailboxError
 from sandbox.oauth import CLIENT_ID, CLIENT_SECRET, RAPPORT_SCOPES
 from sandbox.server import SandboxServer
@@ -69,10 +71,17 @@ def sandbox_group() -> None:
 @click.option(
     "--mailbox",
     "mailbox_path",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A mailbox JSON file (docs/mailbox-format.md).",
 )
+@click.option(
+    "--generate",
+    "generate_messages",
+    type=click.IntRange(min=MIN_MESSAGES),
+    metavar="N",
+    help="Instead of --mailbox: generate a realistic mailbox of N messages.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the generated mailbox.")
 @click.option(
     "--quota", type=click.IntRange(min=1), help="Gmail quota units per second per user (default: none)."
 )
@@ -92,7 +101,9 @@ def serve(
     *,
     host: str,
     port: int,
-    mailbox_path: Path,
+    mailbox_path: Path | None,
+    generate_messages: int | None,
+    seed: int,
     quota: int | None,
     fault_rate: float,
     fault_seed: int,
@@ -100,8 +111,11 @@ def serve(
     tokens_dir: Path | None,
 ) -> None:
     """Serve a mailbox over HTTP until stopped, printing the base URL and a token file per user."""
+    if (mailbox_path is None) == (generate_messages is None):
+        raise click.UsageError("give either --mailbox FILE or --generate N (with --seed S)")
     try:
-        state = SandboxState.from_mailbox(mailbox_path, decode_headers=decode_headers)
+        document = mailbox_path or generate(seed, generate_messages or MIN_MESSAGES).mailbox
+        state = SandboxState.from_mailbox(document, decode_headers=decode_headers)
     except MailboxError as error:
         raise click.BadParameter(str(error), param_hint="--mailbox") from error
     try:

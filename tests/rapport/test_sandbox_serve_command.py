@@ -98,3 +98,54 @@ def test_serve_refuses_an_invalid_mailbox_naming_the_problem(tmp_path: Path) -> 
 
     assert result.exit_code == 2
     assert "--mailbox" in result.output
+
+
+def test_serve_can_generate_the_mailbox_it_serves(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    process = subprocess.Popen(
+        [
+            RAPPORT,
+            "sandbox",
+            "serve",
+            "--generate",
+            "500",
+            "--seed",
+            "3",
+            "--port",
+            "0",
+            "--tokens-dir",
+            str(tokens),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        printed = read_until(process, "Ctrl+C stops the sandbox")
+        base_url = re.search(r"at (http://127\.0\.0\.1:\d+)", printed)
+        assert base_url, printed
+        user = "alex.morgan@example.com"
+        credentials = load_credentials(tokens / f"{user}.json", "alex", user)
+        gmail = build(
+            "gmail", "v1", credentials=credentials, client_options={"api_endpoint": base_url.group(1)}
+        )
+        profile = gmail.users().getProfile(userId="me").execute()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert profile["emailAddress"] == user
+    assert profile["messagesTotal"] == 500
+    assert process.returncode == 0
+
+
+def test_serve_needs_exactly_one_mailbox_source(tmp_path: Path) -> None:
+    mailbox = tmp_path / "mailbox.json"
+    mailbox.write_text(json.dumps(small_mailbox_document()), encoding="utf-8")
+
+    neither = CliRunner().invoke(cli, ["sandbox", "serve", "--port", "0"])
+    both = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--mailbox", str(mailbox), "--generate", "500", "--port", "0"]
+    )
+
+    assert (neither.exit_code, both.exit_code) == (2, 2)
+    assert "either --mailbox FILE or --generate N" in neither.output
