@@ -4,8 +4,9 @@ Addressing and threading, per kind:
 - thank-you: a new message to the meeting's attendees — one draft per attendee (key = occasion key + ":" +
   address) or one to all of them (key = occasion key), as `thank_you_mode` says;
 - cold contact: a reply in the most recent *direct* thread with the person (no list headers: a private note
-  does not belong in a list thread), answering that thread's last message, unless the thread is older than
-  `cold_reply_max_thread_age_days` — then a new message;
+  does not belong in a list thread), under any of their addresses, to the address they used there,
+  answering that thread's last message, unless the thread is older than `cold_reply_max_thread_age_days`
+  — then a new message;
 - awaiting reply: a follow-up in the same thread, answering the user's own sent mail.
 
 A reply carries the thread id, In-Reply-To/References from the message answered and "Re: " + its subject:
@@ -114,8 +115,10 @@ def plan_draft(
         thread = ThreadFacts(subject=parent.subject, last_date=parent.date)
         question = _question(session, account_id, finding.message_gmail_id)
     else:
-        parent = _latest_direct_thread(session, account_id, emails)
-        if parent is not None:
+        found_thread = _latest_direct_thread(session, account_id, _person_emails(session, finding, emails))
+        if found_thread is not None:
+            parent, used_address = found_thread
+            emails = (used_address,)  # write to the address the person last used with the user
             thread = ThreadFacts(subject=parent.subject, last_date=parent.date)
             if now - parent.date > timedelta(days=settings.cold_reply_max_thread_age_days):
                 parent = None  # too old to revive: a new message, which may still mention it
@@ -195,8 +198,23 @@ def _question(session: Session, account_id: int, gmail_id: str | None) -> str | 
     return intent.trigger if intent is not None else None
 
 
-def _latest_direct_thread(session: Session, account_id: int, emails: tuple[str, ...]) -> _Parent | None:
-    """The last message of the most recent thread in which the user and the person wrote to each other."""
+def _person_emails(session: Session, finding: Finding, emails: tuple[str, ...]) -> tuple[str, ...]:
+    """The finding's addresses and every other address of the same person (config `same_person`)."""
+    if finding.person_id is None:
+        return emails
+    others = session.scalars(
+        select(PersonAddress.email)
+        .where(PersonAddress.person_id == finding.person_id)
+        .order_by(PersonAddress.id)
+    )
+    return tuple(dict.fromkeys([*emails, *others]))
+
+
+def _latest_direct_thread(
+    session: Session, account_id: int, emails: tuple[str, ...]
+) -> tuple[_Parent, str] | None:
+    """The last message of the most recent thread in which the user and the person wrote to each other,
+    and the person's address in that exchange."""
     to_them = exists().where(
         MessageAddress.message_id == Message.id,
         MessageAddress.role.in_(("to", "cc")),
@@ -216,6 +234,18 @@ def _latest_direct_thread(session: Session, account_id: int, emails: tuple[str, 
     ).first()
     if latest is None:
         return None
+    used = latest.from_email if latest.from_email in emails else None
+    if used is None:
+        used = session.scalars(
+            select(MessageAddress.email)
+            .where(
+                MessageAddress.message_id == latest.id,
+                MessageAddress.role.in_(("to", "cc")),
+                MessageAddress.email.in_(emails),
+            )
+            .order_by(MessageAddress.id)
+            .limit(1)
+        ).one()
     row = session.execute(
         select(Message, Thread.gmail_id)
         .join(Thread, Message.thread_id == Thread.id)
@@ -223,7 +253,7 @@ def _latest_direct_thread(session: Session, account_id: int, emails: tuple[str, 
         .order_by(Message.internal_date.desc())
         .limit(1)
     ).one()
-    return _parent(row[0], row[1])
+    return _parent(row[0], row[1]), used
 
 
 def _parent(message: Message, thread_gmail_id: str) -> _Parent:

@@ -219,14 +219,14 @@ class DraftScenario:
     def _now(self) -> datetime:
         return self.now
 
-    def find(self) -> RulesReport:
+    def find(self, identity: IdentitySettings | None = None) -> RulesReport:
         """Run the rules engine over the store (the cycle's second step), with the default rules."""
         with self.session_factory() as session:
             return run_rules(
                 session,
                 self.account_id,
                 rules=default_rules(),
-                identity=IdentitySettings(),
+                identity=identity or IdentitySettings(),
                 user=USER,
                 now=self.now,
                 fetch_bodies=lambda ids: fetch_plain_bodies(self.api, ids),

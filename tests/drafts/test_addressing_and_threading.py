@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
+from rules.settings import IdentitySettings
 from sync.settings import DraftSettings
 from tests.fixtures_drafts import (
+    ALEX,
     AWAITING,
     CAFE_THREAD,
     COLD_LEE,
@@ -14,6 +17,7 @@ from tests.fixtures_drafts import (
     DANA,
     JOERG,
     LEE,
+    NOW,
     OLD_THREAD,
     OPS,
     QUESTION,
@@ -74,6 +78,34 @@ def test_a_cold_contact_gets_a_reply_in_the_last_thread_with_them(
     assert "It's been 4 months since we last talked" in draft.body
     assert report.misthreaded == 0
     assert scenario.outbox()[COLD_SAM].gmail_thread_id == ROADMAP_THREAD
+
+
+def test_a_cold_contact_with_two_addresses_is_answered_where_they_last_wrote(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    scenario = draft_scenario()
+    new_job = "sam@newjob.example"
+    thread = scenario.state.deliver(
+        ALEX,
+        from_=f"Sam Lee <{new_job}>",
+        to=ALEX,
+        subject="New job!",
+        body="Guess what?",
+        at=NOW - timedelta(days=100),
+    )
+    scenario.sync()
+    scenario.find(IdentitySettings(same_person=[[SAM, new_job]]))
+
+    scenario.write()
+
+    (draft,) = [
+        draft
+        for draft in scenario.gmail_drafts()
+        if draft.key and draft.key.startswith(f"cold_contact:{SAM}")
+    ]
+    assert draft.thread_id == thread
+    assert draft.to == [("Sam Lee", new_job)]
+    assert draft.subject == "Re: New job!"
 
 
 def test_a_cold_contact_whose_last_thread_is_too_old_gets_a_new_message(
