@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LIVE_STATES: tuple[DraftState, ...] = ("pending", "written", "user_edited")
 ACTIVE_FINDING_STATES: tuple[FindingState, ...] = ("open", "drafted")
 SENT_LABEL = "SENT"
 _IN_CHUNK = 500  # bound on the ids in one IN (...) list
@@ -104,7 +103,7 @@ def read_gmail_drafts(session_factory: sessionmaker[Session], api: GoogleApi, ac
                 )
             ):
                 if written_id is not None:
-                    known.setdefault(written_id, draft_key_written)
+                    known[written_id] = draft_key_written  # what Rapport wrote is surely Rapport's
     found = GmailDrafts()
     for draft in drafts:
         found.by_id[draft.draft_id] = draft
