@@ -1,9 +1,11 @@
 """Fixtures giving tests a migrated store: SQLite always, PostgreSQL when RAPPORT_TEST_POSTGRES_URL is set.
 
-``store_url`` is parametrised over both backends, so every test built on ``engine`` or
-``session_factory`` runs on each. PostgreSQL tests get a fresh database of their own (created on the
-server named by RAPPORT_TEST_POSTGRES_URL and dropped afterwards), which keeps them isolated under
-``pytest -n 2``.
+``store_url`` and ``engine`` are parametrised over both backends, so every test built on them runs on
+each. ``store_url`` is an empty store (a new SQLite file, or a new PostgreSQL database created on the server
+named by RAPPORT_TEST_POSTGRES_URL and dropped afterwards) for tests about migrating. ``engine`` is a
+migrated store: a new SQLite file per test, and on PostgreSQL one migrated database per pytest worker whose
+tables are emptied before each test — creating and migrating a database costs about a second, emptying it
+a few milliseconds, and the suite must stay within its time budget.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, upgrade
 from store.db import session_factory as make_session_factory
-from store.models import Account
+from store.models import Account, Base
 
 POSTGRES_URL_VARIABLE = "RAPPORT_TEST_POSTGRES_URL"
 
@@ -49,13 +51,37 @@ def _fresh_postgres_database() -> Iterator[str]:
         server.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_worker_engine() -> Iterator[Engine]:
+    """One migrated PostgreSQL database for this pytest worker, dropped when the worker ends."""
+    for url in _fresh_postgres_database():
+        migrated = make_engine(url)
+        upgrade(migrated)
+        yield migrated
+        migrated.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty store migrated to the latest revision."""
+    if request.param == "sqlite":
+        migrated = make_engine(f"sqlite:///{tmp_path / 'rapport.db'}")
+        upgrade(migrated)
+        yield migrated
+        migrated.dispose()
+        return
+    shared: Engine = request.getfixturevalue("postgres_worker_engine")
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with shared.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    yield shared
+    shared.dispose()
+
+
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    """An engine on a store migrated to the latest revision."""
-    migrated = make_engine(store_url)
-    upgrade(migrated)
-    yield migrated
-    migrated.dispose()
+def engine_url(engine: Engine) -> str:
+    """The URL of the migrated store behind ``engine``, for subprocesses and extra engines."""
+    return engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture

@@ -104,23 +104,23 @@ def _contend(store_url: str, account_id: int, contenders: int, now: datetime) ->
 
 
 def test_contenders_on_separate_connections_never_both_win(
-    store_url: str, session_factory: sessionmaker[Session]
+    engine_url: str, session_factory: sessionmaker[Session]
 ) -> None:
     account_id = add_account(session_factory)
 
     for round_number in range(4):
-        winners = _contend(store_url, account_id, contenders=6, now=_after(round_number))
+        winners = _contend(engine_url, account_id, contenders=6, now=_after(round_number))
         assert len(winners) == 1
         release(session_factory, account_id, winners[0])
 
 
 def test_contenders_for_an_expired_lease_never_both_take_it_over(
-    store_url: str, session_factory: sessionmaker[Session]
+    engine_url: str, session_factory: sessionmaker[Session]
 ) -> None:
     account_id = add_account(session_factory)
     acquire(session_factory, account_id, "host-dead:1:x", TTL, now=T0)
 
-    winners = _contend(store_url, account_id, contenders=6, now=_after(TTL + 1))
+    winners = _contend(engine_url, account_id, contenders=6, now=_after(TTL + 1))
 
     assert len(winners) == 1
     with session_factory() as session:
@@ -143,13 +143,13 @@ print("won" if acquire(factory, account_id, make_holder(), 60, now=now) else "lo
 
 
 def test_processes_contending_for_one_account_never_both_win(
-    store_url: str, session_factory: sessionmaker[Session], tmp_path: Path
+    engine_url: str, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     account_id = add_account(session_factory)
     go = tmp_path / "go"
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", CONTENDER_SCRIPT, store_url, str(account_id), str(go), T0.isoformat()],
+            [sys.executable, "-c", CONTENDER_SCRIPT, engine_url, str(account_id), str(go), T0.isoformat()],
             stdout=subprocess.PIPE,
             text=True,
         )
