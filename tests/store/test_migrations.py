@@ -45,7 +45,9 @@ def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
     assert _schema_differences(engine, Base.metadata) == []
 
 
-def test_the_first_revision_downgrades_to_nothing_and_back(engine: Engine) -> None:
+def test_the_first_revision_downgrades_to_nothing_and_back(store_url: str) -> None:
+    engine = make_engine(store_url)
+    upgrade(engine)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -55,6 +57,7 @@ def test_the_first_revision_downgrades_to_nothing_and_back(engine: Engine) -> No
     upgrade(engine)
 
     assert _schema_differences(engine, Base.metadata) == []
+    engine.dispose()
 
 
 def test_processes_starting_together_on_a_new_store_both_see_it_migrated(store_url: str) -> None:
