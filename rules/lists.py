@@ -16,11 +16,14 @@ from dataclasses import dataclass
 RELAY_PRECEDENCES = frozenset({"bulk", "list", "junk"})
 
 # The local part of a relay's Sender, and how it names the list: x-bounce(s), owner-x, x-owner, x-request.
+# Archives that mangle every address with a per-recipient tag (gmane: `x-owner-TAG@d` for the list `x-TAG@d`)
+# keep the tag on the list's address too.
 _RELAY_SENDER_PATTERNS = (
     re.compile(r"^(?P<list>.+)-bounces?$"),
     re.compile(r"^owner-(?P<list>.+)$"),
     re.compile(r"^(?P<list>.+)-owner$"),
     re.compile(r"^(?P<list>.+)-request$"),
+    re.compile(r"^(?P<list>.+)-(?:bounces?|owner|request)(?P<tag>-[a-z0-9]{16,})$"),
 )
 _ANGLE_ADDRESS = re.compile(r"<\s*(?:mailto:)?\s*([^<>\s@]+@[^<>\s?]+?)\s*(?:\?[^<>]*)?>", re.IGNORECASE)
 _MAILTO = re.compile(r"mailto:\s*([^<>\s@,?]+@[^<>\s,?]+)", re.IGNORECASE)
@@ -73,7 +76,8 @@ def relay_list_address(precedence: str | None, sender_email: str | None) -> str 
     for pattern in _RELAY_SENDER_PATTERNS:
         match = pattern.match(local)
         if match:
-            return f"{match.group('list')}@{domain}"
+            tag = match.groupdict().get("tag") or ""
+            return f"{match.group('list')}{tag}@{domain}"
     return None
 
 

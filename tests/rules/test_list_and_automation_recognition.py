@@ -39,6 +39,10 @@ def signals(**headers: str) -> ListSignals:
             {"precedence": "bulk", "sender_email": "science-bounces+david=tethera.net@lists.example"},
             {"science@lists.example"},
         ),
+        (
+            {"precedence": "bulk", "sender_email": "cifs-owner-u79uwxl29ty76z2rm5mhxa@public.gmane.org"},
+            {"cifs-u79uwxl29ty76z2rm5mhxa@public.gmane.org"},
+        ),
     ],
 )
 def test_every_list_signal_names_the_list_address(headers: dict[str, str], expected: set[str]) -> None:
