@@ -259,6 +259,7 @@ def template_context(facts: DraftFacts, user: UserSettings, now: datetime) -> di
         "kind": facts.kind,
         "contact": contacts[0] if contacts else None,
         "contacts": contacts,
+        "emails": [contact["email"] for contact in contacts],
         "greeting": joined_names(known_first_names) or GREETING_FALLBACK,
         "reply": facts.is_reply,
         "meeting": _meeting_context(facts.meeting, now, zone) if facts.meeting else None,

@@ -10,18 +10,18 @@ blank lines behind)::
 
 The rendered text must start with a ``Subject:`` line, then a blank line, then the body. A block tag
 removes the newline that follows it, so conditions inside the Subject line are written inline
-(``{{ " — " ~ meeting.title if meeting.title }}``) or end with ``+%}``. For a reply in
-an existing thread the draft's subject is always ``Re: <thread subject>`` — Gmail threads a reply only when
-the subjects match — so the Subject line is used when the draft starts a new conversation. Runs of blank
-lines in the body are collapsed to one and trailing spaces are removed.
+(``{{ " — " ~ meeting.title if meeting.title }}``) or end with ``+%}``. For a reply in an existing thread
+the draft's subject is always ``Re: <thread subject>`` — Gmail threads a reply only when the subjects
+match — so the Subject line is used when the draft starts a new conversation. Runs of blank lines in the
+body are collapsed to one and trailing spaces are removed (except in the signature separator "-- ").
 
 Variables (every name is always defined; the ones that do not apply to a draft are none):
 
 - ``kind``: ``thank_you``, ``cold_contact`` or ``awaiting_reply``; ``reply``: true when the draft answers
   in an existing thread.
 - ``contact``: the (first) recipient: ``first_name`` ("" when the name is unknown), ``full_name``,
-  ``email``; ``contacts``: every recipient, same fields; ``greeting``: their first names joined
-  ("Dana", "Dana and Sam"), or "there".
+  ``email``; ``contacts``: every recipient, same fields; ``emails``: their addresses; ``greeting``:
+  their first names joined ("Dana", "Dana and Sam"), or "there".
 - ``meeting`` (thank-you): ``title``, ``date`` ("Tuesday 3 November"), ``day`` ("Tuesday"), ``time``
   ("14:00"), ``end_time``, ``when`` ("Tuesday 3 November at 14:00"), ``relative_day`` ("yesterday",
   "on Tuesday", "on 3 November").
