@@ -8,7 +8,7 @@ import re
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -42,7 +42,7 @@ class BrowserPaste(io.RawIOBase):
             return 0
         if self._pending is None:
             sys.stdout.flush()
-            printed = sys.stdout.buffer.getvalue().decode()  # type: ignore[attr-defined]
+            printed = cast(io.BytesIO, sys.stdout.buffer).getvalue().decode()  # CliRunner's captured stdout
             address = re.search(r"http://\S+/o/oauth2/auth\?\S+", printed)
             assert address, f"no authorization address was printed:\n{printed}"
             self.opened.append(address.group(0))
@@ -52,6 +52,11 @@ class BrowserPaste(io.RawIOBase):
         buffer[:count] = self._pending[:count]
         self._pending = self._pending[count:]
         return count
+
+
+def as_stdin(stream: io.RawIOBase) -> IO[Any]:
+    """CliRunner takes any readable binary stream; its annotation says IO."""
+    return cast(IO[Any], stream)
 
 
 def client_secrets(path: Path) -> Path:
@@ -98,7 +103,7 @@ def test_auth_without_a_browser_saves_a_working_private_token(
     browser = BrowserPaste()
 
     result = CliRunner().invoke(
-        cli, ["--config", str(config), "auth", "--account", "work", "--no-browser"], input=browser
+        cli, ["--config", str(config), "auth", "--account", "work", "--no-browser"], input=as_stdin(browser)
     )
 
     assert result.exit_code == 0, result.output
@@ -131,7 +136,9 @@ def test_auth_refuses_a_plain_http_token_endpoint_outside_tests_and_writes_nothi
     server = sandbox_factory(small_mailbox)
     config = sandbox_config(rapport_config, server, tmp_path)
 
-    result = CliRunner().invoke(cli, ["--config", str(config), "auth", "--no-browser"], input=BrowserPaste())
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "auth", "--no-browser"], input=as_stdin(BrowserPaste())
+    )
 
     assert result.exit_code == 1
     assert "plain http" in result.output
