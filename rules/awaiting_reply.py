@@ -149,16 +149,14 @@ class _ThreadContext:
             previous = earlier[-1] if earlier else None
         if previous is None:
             return False
-        _thread, _id, _at, from_email, sender_email, auto, unsubscribe, post, mime, _header, _labels = (
-            previous
-        )
+        _thread, replied_to, _at, from_email, sender_email, auto, unsubscribe, post, mime = previous[:9]
         if not from_email or self._mailbox.identity.is_user(from_email):
             return False
         return self._mailbox.is_automated(from_email) or message_is_automated(
             from_email=from_email,
             sender_email=sender_email,
             auto_submitted=auto,
-            newsletter=bool(unsubscribe) and not post,
+            newsletter=bool(unsubscribe) and not post and not self._mailbox.has_list_recipient(replied_to),
             mime_type=mime,
             patterns=self._mailbox.patterns,
         )

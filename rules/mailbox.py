@@ -81,6 +81,10 @@ class Mailbox:
             return True
         return "+" in address and is_list_address(address, self.lists)
 
+    def has_list_recipient(self, message_id: int) -> bool:
+        """Whether a list address is in the message's To or Cc."""
+        return message_id in self._scan.to_list
+
     def is_group_or_resource(self, address: str, *, resource: bool = False) -> bool:
         """A calendar attendee that is a room, a resource or a group rather than a person."""
         return (
