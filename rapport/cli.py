@@ -14,16 +14,15 @@ from typing import Any
 
 import click
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
 from rapport.config import AccountSettings, RapportConfig, load_config
-from rapport.errors import EXIT_USAGE, RapportError
+from rapport.errors import RapportError
 from rapport.logging_setup import setup_logging
 from rapport.oauth import Interaction, run_auth
 from rapport.paths import find_config_path
 from rapport.sandbox_cli import sandbox_group
 from rapport.status import collect_status, render_status
-from rapport.store_access import open_store, sqlite_file
+from rapport.store_access import open_store, shown_url, sqlite_file
 from rapport.token_store import write_private_file
 
 EXAMPLE_CONFIG = "config.example.toml"
@@ -112,7 +111,7 @@ def check(ctx: click.Context) -> None:
     state = state_of(ctx)
     config = state.config()
     click.echo(f"config {state.config_path} is valid")
-    click.echo(f"  store: {make_url(config.store.url).render_as_string(hide_password=True)}")
+    click.echo(f"  store: {shown_url(config.store.url)}")
     click.echo(f"  google: {config.google.api_endpoint or 'Google'}")
     for account in config.accounts:
         click.echo(f"  account {account.name}: {account.email}, token {account.token_file}")
@@ -179,4 +178,4 @@ def main() -> None:
     cli(prog_name="rapport")
 
 
-__all__ = ["EXIT_USAGE", "cli", "main"]
+__all__ = ["cli", "main"]
