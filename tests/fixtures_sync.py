@@ -160,15 +160,6 @@ class SyncEnv:
             progress=progress,
         )
 
-    def fresh_api(self, units_per_second: float = 1e9) -> GoogleApi:
-        """A new client (new meter) for the same account."""
-        return GoogleApi(
-            credentials_for(self.server, USER),
-            api_endpoint=self.server.base_url,
-            units_per_second=units_per_second,
-            retry=FAST_RETRY,
-        )
-
     def stored_ids(self) -> set[str]:
         """The Gmail ids of every stored message."""
         with self.session_factory() as session:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from store.models import GmailCursor, Label, PendingMessage
+from sandbox.generator import generate
+from store.models import GmailCursor, Label, PendingMessage, Thread
 from sync.gmail_initial import GMAIL_CURSOR_VERSION
 from tests.fixtures_sync import NOW, USER, SyncEnvFactory, gmail_id, mailbox, message
 
@@ -173,3 +174,18 @@ def test_a_newer_cursor_version_forces_a_full_resync_that_keeps_rows_in_place(
     assert env.server.log.count("gmail.users.messages.get") == 4  # everything fetched again
     assert env.stored_ids() == {gmail_id(n) for n in range(1, 5)}  # the deleted one is gone
     assert env.stored(gmail_id(1)).id == first_row_id  # updated in place, not replaced
+
+
+def test_a_generated_mailbox_is_stored_whole(sync_env: SyncEnvFactory) -> None:
+    generated = generate(5, 500, now=NOW, user_email=USER)
+    env = sync_env(generated.mailbox)
+
+    report = env.sync()
+
+    env.assert_store_matches_sandbox()
+    assert report.messages_added == len(env.sandbox_labels())
+    with env.session_factory() as session:
+        threads = set(session.scalars(select(Thread.gmail_id)))
+    assert threads == {
+        summary["threadId"] for summary in env.state.messages(USER) if summary["id"] in env.sandbox_labels()
+    }
