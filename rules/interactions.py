@@ -83,13 +83,16 @@ def build_relationships(
     """Fold interaction rows into one relationship per person; mail in `skip_threads` does not count."""
     relationships: dict[str, Relationship] = {}
     day_number = clock.day_number
+    days: dict[int, int] = {}  # quarter-hour → day number, as the clock caches it, without a call per row
     for key, when, direction, on_list, thread in rows:
         if skip_threads and thread in skip_threads:
             continue
         relationship = relationships.get(key)
         if relationship is None:
             relationship = relationships[key] = Relationship(key, first_epoch=when, last_epoch=when)
-        day = day_number(when)
+        day = days.get(when // 900)
+        if day is None:
+            day = days[when // 900] = day_number(when)
         bits = _DIRECTION_BITS[direction]
         if thread is not None:
             bits |= _LIST_BIT if on_list else _DIRECT_BIT

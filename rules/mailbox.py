@@ -71,7 +71,12 @@ class Mailbox:
         user = self.identity.user_addresses
         self._sent_ids = {row[0] for row in self._scan.messages if row[4] & SENT_FLAG or row[3] in user}
         scan_recipients(
-            session, account_id, self._scan, user_addresses=user, lists=self.lists, is_list=self.is_list
+            session,
+            account_id,
+            self._scan,
+            sent_ids=self._sent_ids,
+            lists=self.lists,
+            is_list=self.is_list,
         )
         self._labelled: dict[frozenset[str], set[int]] = {}
         self._relationships: dict[frozenset[int], dict[str, Relationship]] = {}
