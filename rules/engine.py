@@ -130,7 +130,6 @@ class _Run:
             batches.append((rule, candidates))
             requests += [IntentRequest(c.gmail_id, c.snippet, c.outreach, classifier) for c in candidates]
         intents = self.intents.decide(requests)
-        strengths = self._strengths()
         for rule, candidates in batches:
             self.keep(
                 [
@@ -139,7 +138,7 @@ class _Run:
                         candidate,
                         intents[candidate.gmail_id],
                         self.mailbox,
-                        max(strengths.get(r.key, 0.0) for r in candidate.recipients),
+                        max(self._strength(r.key) for r in candidate.recipients),
                     )
                     for candidate in candidates
                     if intents[candidate.gmail_id].expects_reply
@@ -151,8 +150,9 @@ class _Run:
                 keys, self.rules_by_key(keys, AwaitingReplyRule), self.mailbox
             )
 
-    def _strengths(self) -> dict[str, float]:
-        return {key: cold_contact.strength(rel) for key, rel in self.mailbox.relationships().items()}
+    def _strength(self, key: str) -> float:
+        relationship = self.mailbox.relationships().get(key)
+        return cold_contact.strength(relationship) if relationship else 0.0
 
 
 def run_rules(

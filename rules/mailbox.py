@@ -21,6 +21,7 @@ from rules.identity import Identity
 from rules.interactions import MET, RECEIVED, SENT, InteractionRow, Relationship, build_relationships
 from rules.lists import collect_list_addresses, is_list_address, relay_list_address
 from rules.mailscan import CALENDAR_NOTICE as CALENDAR_FLAG
+from rules.mailscan import LIST_SIGNALS as LIST_SIGNALS_FLAG
 from rules.mailscan import NEWSLETTER_HEADERS as NEWSLETTER_FLAG
 from rules.mailscan import SENT as SENT_FLAG
 from rules.mailscan import scan_messages, scan_recipients
@@ -143,9 +144,7 @@ class Mailbox:
         key, user_keys = self.identity.key_lookup(), self.identity.user_keys
         is_list, matches = self.is_list, self.patterns.matches
         for row in self._scan.messages:
-            message, thread, when, from_email, flags, list_id, post, xml, ml, precedence, sender, auto, _ = (
-                row
-            )
+            message, thread, when, from_email, flags = row[:5]
             if message in sent_ids or not from_email or is_list(from_email):
                 continue  # the user's mail, or "Name via Group <group@…>": the list wrote it, not a person
             person = key(from_email, from_email)
@@ -154,15 +153,18 @@ class Mailbox:
             if (
                 flags & CALENDAR_FLAG
                 or (flags & NEWSLETTER_FLAG and message not in to_list)
-                or (auto is not None and is_auto_submitted(auto))
+                or (row[11] is not None and is_auto_submitted(row[11]))
                 or matches(from_email)
             ):
                 automated[from_email] += 1
                 continue
             human[from_email] += 1
-            on_list = bool(list_id or post or xml or ml) or message in to_list
-            if not on_list and precedence and sender:
-                on_list = relay_list_address(precedence, sender) is not None
+            on_list = message in to_list
+            if not on_list and flags & LIST_SIGNALS_FLAG:
+                list_id, post, xml, ml, precedence, sender = row[5:11]
+                on_list = (
+                    bool(list_id or post or xml or ml) or relay_list_address(precedence, sender) is not None
+                )
             rows.append((person, when, RECEIVED, on_list, thread))
         return human, automated, rows
 

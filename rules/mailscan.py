@@ -30,6 +30,7 @@ SENT = 1  # the SENT label
 NEWSLETTER_HEADERS = 2  # List-Unsubscribe without List-Post
 CALENDAR_NOTICE = 4  # text/calendar, or From/Sender calendar-notification@google.com
 LABELLED = 8  # carries one of the labels asked about (the label ids come in the last column)
+LIST_SIGNALS = 16  # some list header, or a Precedence with a Sender (a relay, perhaps)
 
 
 @dataclass
@@ -70,6 +71,16 @@ def scan_messages(session: Session, account_id: int, label_ids: Collection[str])
     )
     if label_ids:
         flags = flags + _bit(labelled, LABELLED)
+    flags = flags + _bit(
+        or_(
+            Message.list_id.is_not(None),
+            Message.list_post.is_not(None),
+            Message.x_mailing_list.is_not(None),
+            Message.mailing_list.is_not(None),
+            and_(Message.precedence.is_not(None), Message.sender_email.is_not(None)),
+        ),
+        LIST_SIGNALS,
+    )
     query = select(
         Message.id,
         Message.thread_id,
@@ -91,26 +102,14 @@ def scan_messages(session: Session, account_id: int, label_ids: Collection[str])
         not_(Message.is_draft),
     )
     scan = MailScan(messages=raw_rows(session, query))
-    for (
-        message_id,
-        thread_id,
-        _at,
-        _from,
-        flags,
-        list_id,
-        post,
-        xml,
-        ml,
-        precedence,
-        sender,
-        _auto,
-        labels,
-    ) in scan.messages:
-        if list_id or post or xml or ml or (precedence and sender):
-            scan.list_signals.add(ListSignals(list_id, post, xml, ml, precedence, sender))
-        if flags & LABELLED:
-            for label in _labels(labels, message_id):
-                scan.threads_by_label[label].add(thread_id)
+    for row in scan.messages:
+        if row[4] & (LIST_SIGNALS | LABELLED):
+            message_id, thread_id, _at, _from, bits, list_id, post, xml, ml, precedence, sender = row[:11]
+            if bits & LIST_SIGNALS:
+                scan.list_signals.add(ListSignals(list_id, post, xml, ml, precedence, sender))
+            if bits & LABELLED:
+                for label in _labels(row[12], message_id):
+                    scan.threads_by_label[label].add(thread_id)
     return scan
 
 
