@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contacts", type=int, default=5_000)
     parser.add_argument("--events", type=int, default=3_000)
     parser.add_argument("--url", default="", help="store URL (default: a fresh SQLite file)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])  # `python -m bench` calls main() with no arguments
     with tempfile.TemporaryDirectory() as directory:
         url = args.url or f"sqlite:///{Path(directory) / 'bench.db'}"
         engine = make_engine(url)
@@ -273,4 +274,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
