@@ -33,7 +33,6 @@ from store.utc import utcnow
 logger = logging.getLogger(__name__)
 
 LEASE_TTL_SECONDS = 300.0  # renewed every minute while a cycle runs; a killed holder frees it after this
-STOPPED_ERROR = "stopped before the cycle finished (Rapport was shut down); the next cycle resumes"
 
 
 @dataclass(frozen=True)
@@ -182,22 +181,27 @@ class CycleRecords:
         return lambda outcome: self._finish(run_id, outcome)
 
     def _finish(self, run_id: int, outcome: CycleOutcome) -> None:
-        stopped = outcome.outcome == "stopped"
         try:
             with self.sessions.begin() as session:
                 run = session.get(CycleRun, run_id)
                 if run is None:
                     return
                 run.finished_at = datetime.now(UTC)
-                run.outcome = "error" if stopped else _STORED_OUTCOMES.get(outcome.outcome, "error")
+                run.outcome = _STORED_OUTCOMES.get(outcome.outcome, "error")
                 run.synced_messages = outcome.stats.synced
                 run.synced_events = outcome.stats.events
                 run.found = outcome.stats.found
                 run.drafted = outcome.stats.drafted
-                run.error = STOPPED_ERROR if stopped else (outcome.error or None)
+                run.error = outcome.error or None
                 run.fix = outcome.fix or None
         except SQLAlchemyError:
             logger.exception("account=%s: could not record the cycle's outcome", outcome.account)
 
 
-_STORED_OUTCOMES: dict[str, StoredOutcome] = {"ok": "ok", "error": "error", "auth_error": "auth_error"}
+# "skipped" never reaches here: a skipped cycle has no record (it never held the lease).
+_STORED_OUTCOMES: dict[str, StoredOutcome] = {
+    "ok": "ok",
+    "error": "error",
+    "auth_error": "auth_error",
+    "stopped": "stopped",
+}

@@ -12,7 +12,8 @@ from store.base import Base, one_of
 from store.utc import utcnow
 
 CursorPhase = Literal["initial", "incremental"]
-CycleOutcome = Literal["running", "ok", "error", "auth_error"]
+# "stopped": Rapport was shut down mid-cycle (SIGTERM); nothing failed and the next cycle resumes.
+CycleOutcome = Literal["running", "ok", "error", "auth_error", "stopped"]
 
 
 class Account(Base):

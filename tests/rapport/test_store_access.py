@@ -16,7 +16,7 @@ from sqlalchemy import select
 from rapport.config import load_config
 from rapport.daemon import AccountJob, CycleStats, Daemon
 from rapport.errors import AuthRequired, ConfigError
-from rapport.store_access import STOPPED_ERROR, CycleRecords, Store, StoreLease, open_store
+from rapport.store_access import CycleRecords, Store, StoreLease, open_store
 from store.locks import acquire, make_holder
 from store.models import CycleRun
 from tests.fixtures_rapport import ConfigWriter
@@ -120,7 +120,7 @@ def test_each_cycle_leaves_a_row_with_its_outcome_counts_and_fix(
     assert "Google refused the saved token" in runs[1].error
 
 
-def test_a_running_cycle_is_visible_as_running_and_a_stopped_one_says_it_will_resume(
+def test_a_running_cycle_is_visible_as_running_and_a_stopped_one_as_stopped_not_failed(
     rapport_config: ConfigWriter, store_url: str
 ) -> None:
     store = store_for(rapport_config, store_url)
@@ -143,7 +143,8 @@ def test_a_running_cycle_is_visible_as_running_and_a_stopped_one_says_it_will_re
     with store.sessions() as session:
         run = session.scalars(select(CycleRun)).one()
     assert while_running == ["running"]
-    assert (run.outcome, run.error) == ("error", STOPPED_ERROR)
+    assert (run.outcome, run.error, run.fix) == ("stopped", None, None)
+    assert run.finished_at is not None
 
 
 def test_a_lease_left_by_a_killed_process_on_this_host_is_taken_over_at_once(
