@@ -171,7 +171,7 @@ def run_rules(
     wires it to `sync.bodies.fetch_plain_bodies`); its errors propagate.
     """
     if identity.same_person:
-        apply_same_person(session, account_id, identity.same_person)
+        apply_same_person(session, account_id, identity.same_person, fold_plus=identity.fold_plus_addresses)
     clock = UserClock(user.timezone, now)
     run = _Run(
         session, account_id=account_id, rules=rules, identity=identity, clock=clock, fetch_bodies=fetch_bodies
