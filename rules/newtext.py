@@ -43,6 +43,11 @@ _HEADER_DATE = re.compile(
     r"|Отправлено|Дата)\s*:",
     re.IGNORECASE,
 )
+_HEADER_OTHER = re.compile(
+    r"^\s*\*?(?:To|Cc|Subject|Objet|Betreff|Asunto|Oggetto|Assunto|Onderwerp|Ämne|Temat|Тема|À|An|Para|A|Aan|Till|Do|Кому)"
+    r"\s*:",
+    re.IGNORECASE,
+)
 _UNDERSCORE_RULE = re.compile(r"^\s*_{10,}\s*$")
 _MOBILE_SIGNATURE = re.compile(
     r"^\s*(?:Sent from my\b.*|Sent from (?:Outlook|Mail|Yahoo Mail|Gmail|my mobile)\b.*|Get Outlook for\b.*"
@@ -96,6 +101,18 @@ def _starts_outlook_block(lines: list[str], index: int) -> bool:
     return any(_HEADER_DATE.match(candidate) for candidate in lines[index + 1 : index + 3])
 
 
+def _header_block_end(lines: list[str], index: int) -> int:
+    """The index just past a quoted header block (From:, Date:, To:, Subject: … lines and rules)."""
+    while index < len(lines) and (
+        _UNDERSCORE_RULE.match(lines[index])
+        or _HEADER_FROM.match(lines[index])
+        or _HEADER_DATE.match(lines[index])
+        or _HEADER_OTHER.match(lines[index])
+    ):
+        index += 1
+    return index
+
+
 def new_text(body: str) -> str:
     """The text the author wrote in this mail, without what it quotes, its signature or phone footer."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -106,7 +123,12 @@ def new_text(body: str) -> str:
         if _is_signature_delimiter(line) or _ORIGINAL_MESSAGE.match(line):
             break
         if _starts_outlook_block(lines, index):
-            break
+            after = _header_block_end(lines, index)
+            following = _next_text_line(lines, after)
+            if following is None or not _is_quote(following):
+                break  # Outlook's quoted mail below the new text
+            index = after  # "From: … / Date: …" over a `>` quote, as some mail clients attribute it
+            continue
         if _is_quote(line):
             index += 1
             continue

@@ -86,6 +86,20 @@ def test_acknowledgements_and_answers_expect_nothing(body: str) -> None:
     assert not CLASSIFIER.classify(body, outreach=False).expects_reply
 
 
+def test_a_from_date_attribution_over_a_quote_keeps_the_answer_below_it() -> None:
+    davem = (  # David Miller's replies on netdev, as the lkml corpus has them
+        "From: Joe Perches <joe@perches.com>\n"
+        "Date: Sun, 14 Nov 2010 19:04:58 -0800\n"
+        "\n"
+        "> Signed-off-by: Joe Perches <joe@perches.com>\n"
+        "\n"
+        "Applied, but could you send the rest as one series?\n"
+    )
+
+    assert new_text(davem) == "Applied, but could you send the rest as one series?"
+    assert CLASSIFIER.classify(davem, outreach=False).expects_reply
+
+
 def test_outreach_that_opens_a_thread_expects_an_answer_unless_it_is_a_thank_you() -> None:
     outreach = "Hi Dana,\n\nI'm Alex, a platform engineer. I'd love to learn about your team.\n\nBest,\nAlex"
     thanks = "Hi Dana,\n\nThank you for taking the time to meet today.\n\nBest,\nAlex"
