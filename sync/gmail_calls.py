@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from store.addresses import normalise_address
 from sync.batches import BatchCall
 from sync.client import GoogleApi
 from sync.errors import AccountMismatch
@@ -38,9 +39,14 @@ def profile_history_id(api: GoogleApi, expected_email: str) -> int:
     """getProfile's current historyId, after checking the mailbox is the configured account's."""
     profile = api.execute(api.gmail().users().getProfile(userId="me"))
     actual = str(profile.get("emailAddress", ""))
-    if expected_email and actual.lower() != expected_email.lower():
+    if expected_email and not _same_mailbox(actual, expected_email):
         raise AccountMismatch(expected_email, actual)
     return int(profile["historyId"])
+
+
+def _same_mailbox(one: str, other: str) -> bool:
+    """Whether two spellings name one mailbox (case and a +tag aside)."""
+    return (normalise_address(one) or one.lower()) == (normalise_address(other) or other.lower())
 
 
 def list_labels(api: GoogleApi) -> list[tuple[str, str, str]]:
