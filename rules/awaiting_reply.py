@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from rules import queries
-from rules.automation import message_is_automated
 from rules.filters import RuleFilter
 from rules.findings import Found, Resolution
 from rules.intent import Intent, IntentClassifier, says_thank_you
@@ -131,7 +130,7 @@ class _ThreadContext:
             self._threads[row[0]].append(row)
         header_ids = sorted({row[7].strip() for row in rows if row[7]})
         found = queries.messages_by_header_id(mailbox.session, mailbox.account_id, header_ids)
-        self._by_header = {row[9]: row for row in found if row[9]}
+        self._by_header = {row[4]: row for row in found if row[4]}
 
     def opened_thread(self, thread_id: int, message_id: int) -> bool:
         messages = self._threads.get(thread_id, [])
@@ -149,17 +148,10 @@ class _ThreadContext:
             previous = earlier[-1] if earlier else None
         if previous is None:
             return False
-        _thread, replied_to, _at, from_email, sender_email, auto, unsubscribe, post, mime = previous[:9]
+        replied_to, from_email = previous[1], previous[3]
         if not from_email or self._mailbox.identity.is_user(from_email):
             return False
-        return self._mailbox.is_automated(from_email) or message_is_automated(
-            from_email=from_email,
-            sender_email=sender_email,
-            auto_submitted=auto,
-            newsletter=bool(unsubscribe) and not post and not self._mailbox.has_list_recipient(replied_to),
-            mime_type=mime,
-            patterns=self._mailbox.patterns,
-        )
+        return self._mailbox.is_automated(from_email) or self._mailbox.is_automated_message(replied_to)
 
 
 def _meetings_before(mailbox: Mailbox, earliest: datetime, days: int) -> list[Meeting]:

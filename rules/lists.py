@@ -104,17 +104,6 @@ def list_addresses_of(signals: ListSignals) -> set[str]:
     return lists
 
 
-def has_list_headers(signals: ListSignals) -> bool:
-    """Whether the message itself says a list relayed it (any list header or an old-style relay)."""
-    return bool(
-        signals.list_id
-        or signals.list_post
-        or signals.x_mailing_list
-        or signals.mailing_list
-        or relay_list_address(signals.precedence, signals.sender_email)
-    )
-
-
 def is_list_address(address: str, lists: frozenset[str]) -> bool:
     """Whether a normalised address is one of the mailbox's lists (compared without any `+tag`)."""
     return _plain(address) in lists

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -141,8 +142,7 @@ class Mailbox:
         automated: Counter[str] = Counter()
         rows: list[InteractionRow] = []
         to_list, sent_ids = self._scan.to_list, self._sent_ids
-        key, user_keys = self.identity.key_lookup(), self.identity.user_keys
-        is_list, matches = self.is_list, self.patterns.matches
+        key, user_keys, is_list = self.identity.key_lookup(), self.identity.user_keys, self.is_list
         for row in self._scan.messages:
             message, thread, when, from_email, flags = row[:5]
             if message in sent_ids or not from_email or is_list(from_email):
@@ -150,12 +150,7 @@ class Mailbox:
             person = key(from_email, from_email)
             if person in user_keys:
                 continue
-            if (
-                flags & CALENDAR_FLAG
-                or (flags & NEWSLETTER_FLAG and message not in to_list)
-                or (row[11] is not None and is_auto_submitted(row[11]))
-                or matches(from_email)
-            ):
+            if self._machine_wrote(row):
                 automated[from_email] += 1
                 continue
             human[from_email] += 1
@@ -167,6 +162,26 @@ class Mailbox:
                 )
             rows.append((person, when, RECEIVED, on_list, thread))
         return human, automated, rows
+
+    def _machine_wrote(self, row: tuple[Any, ...]) -> bool:
+        """Whether a scanned message is automated: a calendar notice, a newsletter no list relayed,
+        `Auto-Submitted`, or a From matching the no-reply patterns."""
+        message, _thread, _when, from_email, flags = row[:5]
+        return bool(
+            flags & CALENDAR_FLAG
+            or (flags & NEWSLETTER_FLAG and message not in self._scan.to_list)
+            or (row[11] is not None and is_auto_submitted(row[11]))
+            or (from_email and self.patterns.matches(from_email))
+        )
+
+    def is_automated_message(self, message_id: int) -> bool:
+        """Whether the message with this store id is automated (see `_machine_wrote`)."""
+        row = self._rows_by_id.get(message_id)
+        return row is not None and self._machine_wrote(row)
+
+    @cached_property
+    def _rows_by_id(self) -> dict[int, tuple[Any, ...]]:
+        return {row[0]: row for row in self._scan.messages}
 
     @property
     def _human_count(self) -> Counter[str]:

@@ -261,8 +261,7 @@ def recipients_of(session: Session, message_ids: Sequence[int]) -> Sequence[AnyR
 
 
 def thread_messages(session: Session, thread_ids: Sequence[int]) -> Sequence[AnyRow]:
-    """Every non-draft message of the given threads, oldest first: (thread id, id, sent at, from, sender,
-    auto-submitted, list-unsubscribe, list-post, mime type, message-id header, label ids)."""
+    """The non-draft messages of the threads, oldest first: (thread id, id, sent at, from, Message-ID)."""
     rows: list[AnyRow] = []
     for chunk in chunks(thread_ids):
         query = select(
@@ -270,13 +269,7 @@ def thread_messages(session: Session, thread_ids: Sequence[int]) -> Sequence[Any
             Message.id,
             Message.internal_date,
             Message.from_email,
-            Message.sender_email,
-            Message.auto_submitted,
-            Message.list_unsubscribe,
-            Message.list_post,
-            Message.mime_type,
             Message.message_id_header,
-            Message.label_ids,
         ).where(Message.thread_id.in_(chunk), not_(Message.is_draft))
         rows.extend(session.execute(query.order_by(Message.thread_id, Message.internal_date, Message.id)))
     return rows
@@ -291,13 +284,7 @@ def messages_by_header_id(session: Session, account_id: int, header_ids: Sequenc
             Message.id,
             Message.internal_date,
             Message.from_email,
-            Message.sender_email,
-            Message.auto_submitted,
-            Message.list_unsubscribe,
-            Message.list_post,
-            Message.mime_type,
             Message.message_id_header,
-            Message.label_ids,
         ).where(Message.account_id == account_id, Message.message_id_header.in_(chunk))
         rows.extend(session.execute(query))
     return rows

@@ -214,3 +214,39 @@ def test_several_instances_with_filters_and_the_first_instance_wins(rules_env: R
         "cy@recruit.example": "recruiters",
         "bo@friends.example": "everyone",
     }
+
+
+def test_a_list_without_list_post_relays_people_while_a_newsletter_stays_a_machine(
+    rules_env: RulesEnvFactory,
+) -> None:
+    scenario = Scenario()
+    vger = [
+        ("List-Id", "<linux-kernel.vger.kernel.org>"),
+        ("List-Unsubscribe", "<mailto:leave@vger.kernel.org>"),
+    ]
+    letter = [("List-Unsubscribe", "<mailto:leave@weekly.example>"), ("Precedence", "bulk")]
+    for days in (200, 180, 160):
+        post = scenario.writes(
+            "Joe <joe@perches.example>",
+            "[PATCH] fix",
+            at=at_ten(days),
+            to="linux-kernel@vger.kernel.org",
+            headers=vger,
+        )
+        scenario.user_writes(
+            "joe@perches.example",
+            "Re: [PATCH] fix",
+            "Nice.",
+            at=at_ten(days - 0.2),
+            cc="linux-kernel@vger.kernel.org",
+            reply_to=post,
+        )
+        issue = scenario.writes("Weekly <editor@weekly.example>", "Issue", at=at_ten(days), headers=letter)
+        scenario.user_writes(
+            "editor@weekly.example", "Re: Issue", "Great issue.", at=at_ten(days - 0.2), reply_to=issue
+        )
+    env = rules_env(scenario)
+
+    env.run([COLD])
+
+    assert [f["emails"] for f in env.findings("cold_contact")] == [["joe@perches.example"]]
