@@ -53,6 +53,8 @@ class RulesReport:
 
 
 class _Run:
+    """One evaluation: the mailbox read once, what each kind's instances found, why stored ones resolved."""
+
     def __init__(
         self,
         session: Session,
