@@ -149,3 +149,9 @@ def test_rapport_init_force_replaces_the_file_with_the_example(tmp_path: Path) -
 
     assert result.exit_code == 0
     assert target.read_text(encoding="utf-8") == example_text()
+
+
+def test_the_example_beside_pyproject_is_the_one_rapport_init_writes() -> None:
+    repository_copy = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+    assert repository_copy.read_text(encoding="utf-8") == example_text()
