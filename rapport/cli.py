@@ -7,48 +7,23 @@ raised by a command is shown on stderr as its one-line (or one-line-per-problem)
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 
-from rapport.config import AccountSettings, RapportConfig, load_config
+from rapport.cli_cycle import draft, preview, run, sync
+from rapport.cli_state import CliState, account_option_value, state_of
+from rapport.demo import demo
 from rapport.errors import RapportError
-from rapport.logging_setup import setup_logging
 from rapport.oauth import Interaction, run_auth
-from rapport.paths import find_config_path
 from rapport.sandbox_cli import sandbox_group
 from rapport.status import collect_status, render_status
 from rapport.store_access import open_store, shown_url, sqlite_file
 from rapport.token_store import write_private_file
 
 EXAMPLE_CONFIG = "config.example.toml"
-
-
-@dataclass
-class CliState:
-    """What the global options chose; the config is loaded on first use, so `init` works without one."""
-
-    config_option: str | None
-    verbose: int
-    _loaded: tuple[Path, RapportConfig] | None = field(default=None, repr=False)
-
-    @property
-    def config_path(self) -> Path:
-        return find_config_path(self.config_option)
-
-    def config(self) -> RapportConfig:
-        if self._loaded is None:
-            self._loaded = load_config(self.config_option)
-        return self._loaded[1]
-
-    def setup_logging(self, config: RapportConfig | None = None) -> None:
-        daemon = config.daemon if config is not None else None
-        level = "DEBUG" if self.verbose else (daemon.log_level if daemon else "WARNING")
-        setup_logging(daemon.log_format if daemon else "text", level)
 
 
 class RapportGroup(click.Group):
@@ -78,13 +53,6 @@ def cli(ctx: click.Context, config_option: str | None, verbose: int) -> None:
     It never sends anything.
     """
     ctx.obj = CliState(config_option, verbose)
-
-
-def state_of(ctx: click.Context) -> CliState:
-    state = ctx.find_object(CliState)
-    if state is None:  # only when a command is invoked without the group, which click never does
-        raise click.UsageError("rapport commands run under the `rapport` group")
-    return state
 
 
 @cli.command()
@@ -128,7 +96,7 @@ def auth(ctx: click.Context, account_name: str | None, no_browser: bool) -> None
     state = state_of(ctx)
     config = state.config()
     state.setup_logging(config)
-    accounts = [_account(config, account_name)] if account_name else list(config.accounts)
+    accounts = account_option_value(config, account_name)
     interaction = Interaction(show=click.echo, ask=lambda question: str(click.prompt(question)))
     for account in accounts:
         saved = run_auth(
@@ -163,14 +131,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
         render_status(Console(), statuses)
 
 
-def _account(config: RapportConfig, name: str) -> AccountSettings:
-    try:
-        return config.account(name)
-    except KeyError as error:
-        raise click.BadParameter(str(error.args[0]), param_hint="--account") from error
-
-
-cli.add_command(sandbox_group)
+for command in (run, sync, preview, draft, demo, sandbox_group):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from rapport.config import DaemonSettings
 from rapport.errors import EXIT_CYCLE_FAILED, EXIT_OK, AuthRequired
+from rapport.failures import StepError, in_chain
 from rapport.signals import on_stop_signal
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class Daemon:
     jobs: Sequence[AccountJob]
     settings: DaemonSettings
     recorder: CycleRecorder | None = None
+    log_outcomes: bool = True  # False: the caller shows each outcome itself (interactive commands)
     renew_interval_seconds: float = RENEW_INTERVAL_SECONDS
     stop_event: threading.Event = field(default_factory=threading.Event)
     scheduler: BlockingScheduler | None = None
@@ -176,7 +178,8 @@ class Daemon:
                 outcome = CycleOutcome(
                     job.name, "skipped", CycleStats(), 0.0, "already running in this process"
                 )
-        logger.log(_LEVELS[outcome.outcome], outcome.log_line(), extra={"fields": _fields(outcome)})
+        if self.log_outcomes:
+            logger.log(_LEVELS[outcome.outcome], outcome.log_line(), extra={"fields": _fields(outcome)})
         return outcome
 
     def _run_leased(self, job: AccountJob, stop: threading.Event, started: float) -> CycleOutcome:
@@ -290,22 +293,15 @@ def _fields(outcome: CycleOutcome) -> dict[str, object]:
 
 
 def _failure(job: AccountJob, error: Exception, started: float) -> CycleOutcome:
-    """A failed cycle's outcome: a revoked token with its fix, anything else with its traceback logged."""
+    """A failed cycle's outcome: a failed step as the cycle described it, a revoked token with its fix,
+    anything else with its traceback logged."""
     elapsed = time.monotonic() - started
-    auth = _auth_required_in(error)
+    if isinstance(error, StepError):
+        failure = error.failure
+        stats = CycleStats(synced=error.synced, events=error.events, found=error.found, errors=1)
+        return CycleOutcome(job.name, failure.outcome, stats, elapsed, failure.message, failure.fix)
+    auth = in_chain(error, AuthRequired)
     if auth is not None:
         return CycleOutcome(job.name, "auth_error", CycleStats(errors=1), elapsed, str(auth), auth.fix)
     logger.exception("account=%s cycle failed", job.name)
     return CycleOutcome(job.name, "error", CycleStats(errors=1), elapsed, f"{type(error).__name__}: {error}")
-
-
-def _auth_required_in(error: BaseException) -> AuthRequired | None:
-    """The AuthRequired behind an error, if a layer wrapped it (`raise SyncError(...) from auth`)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, AuthRequired):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None

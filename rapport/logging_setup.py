@@ -15,7 +15,7 @@ from typing import Any, Literal, TextIO
 HANDLER_NAME = "rapport"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Chatty libraries whose INFO lines say nothing the user needs.
-QUIET_LOGGERS = ("apscheduler", "googleapiclient.discovery_cache", "urllib3")
+QUIET_LOGGERS = ("apscheduler", "googleapiclient.discovery_cache", "urllib3", "alembic")
 
 
 class JsonFormatter(logging.Formatter):

@@ -144,7 +144,8 @@ def render_status(console: Console, statuses: list[dict[str, Any]]) -> None:
         "Synced",
         "Open findings",
         "Drafts written",
-        "Gmail sync",
+        "Sync cursors",
+        "Last audit",
     ):
         table.add_column(column)
     for status in statuses:
@@ -159,15 +160,32 @@ def render_status(console: Console, statuses: list[dict[str, Any]]) -> None:
             f"{findings['thank_you']} thank-you\n{findings['cold_contact']} cold\n"
             f"{findings['awaiting_reply']} awaiting reply",
             str(sum(count for state, count in status["drafts"].items() if state != "pending")),
-            f"{cursor['phase']} (history {cursor['history_id']})" if cursor else "not started",
+            _cursors(cursor, status["calendars"]),
+            _audit(status["last_audit"]),
         )
     console.print(table)
     for line in problem_lines(statuses):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+def _cursors(cursor: dict[str, Any] | None, calendars: list[dict[str, Any]]) -> str:
+    gmail = f"Gmail: {cursor['phase']} (history {cursor['history_id']})" if cursor else "Gmail: not started"
+    lines = [gmail] + [
+        f"{calendar['calendar']}: {'synced' if calendar['synced'] else 'not synced yet'}"
+        for calendar in calendars
+    ]
+    return "\n".join(lines)
+
+
+def _audit(audit: dict[str, Any] | None) -> str:
+    if audit is None:
+        return "not yet"
+    gap = f"{audit['missing']} missing (restored {audit['repaired']})" if audit["missing"] else "no gap"
+    return f"{_when(audit['at'])}\n{audit['sampled']} checked, {gap}"
+
+
 def problem_lines(statuses: list[dict[str, Any]]) -> list[str]:
-    """What needs the user: a missing token, or a last cycle that failed (with its fix)."""
+    """What needs the user: a missing token, a failed last cycle (with its fix), a gap the audit found."""
     lines: list[str] = []
     for status in statuses:
         name = status["account"]
@@ -178,6 +196,12 @@ def problem_lines(statuses: list[dict[str, Any]]) -> list[str]:
             told = not error["fix"] or error["fix"] in (error["error"] or "")
             fix = "" if told else f" — fix: {error['fix']}"
             lines.append(f"{name}: last cycle failed at {_when(error['at'])}: {error['error']}{fix}")
+        audit = status["last_audit"]
+        if audit is not None and audit["missing"]:
+            lines.append(
+                f"{name}: the audit at {_when(audit['at'])} found {audit['missing']} recent messages missing "
+                f"from the store and restored them (the log names them)"
+            )
     return lines
 
 

@@ -1,0 +1,170 @@
+"""The commands that run the cycle or part of it: `run [--once]`, `sync`, `preview`, `draft [--dry-run]`.
+
+Each works on every configured account in turn (or the one `--account` names), each account under its
+store lease; one account's failure (a revoked token, Google down) never stops the others: the command ends
+with exit code 1 and a line per failed account naming the fix. Ctrl+C or SIGTERM stops after the current
+step; what was committed stays and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+
+from rapport.cli_state import CliState, account_option_value, state_of
+from rapport.config import RapportConfig
+from rapport.cycle import FULL_CYCLE, RULES_ONLY, SYNC_ONLY, draft_steps
+from rapport.preview_table import account_title, render_drafts, render_preview
+from rapport.progress import sync_progress
+from rapport.runs import AccountRun, RunResult, build_daemon, run_accounts
+from rapport.store_access import Store, open_store
+from rules.report import findings_json
+from rules.report import preview as preview_rows
+
+ACCOUNT_OPTION = click.option(
+    "--account", "account_name", metavar="NAME", help="Only this account (default: every account)."
+)
+
+
+@contextmanager
+def opened_store(state: CliState, config: RapportConfig) -> Iterator[Store]:
+    store = open_store(state.config_path, config)
+    try:
+        yield store
+    finally:
+        store.engine.dispose()
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="One cycle for every account, then exit (1 if any failed).")
+@click.pass_context
+def run(ctx: click.Context, once: bool) -> None:
+    """Run the cycle (sync → rules → drafts) for every account, every `interval_minutes`, until stopped."""
+    state = state_of(ctx)
+    config = state.config()
+    state.setup_logging(config)
+    with opened_store(state, config) as store:
+        if once:
+            result = run_accounts(config, store, config.accounts, FULL_CYCLE, record=True, log_outcomes=True)
+            report_problems(result)
+            exit_code = result.exit_code
+        else:
+            daemon, _cycles = build_daemon(config, store, config.accounts, FULL_CYCLE, record=True)
+            exit_code = daemon.run_forever()
+    ctx.exit(exit_code)
+
+
+@click.command()
+@ACCOUNT_OPTION
+@click.pass_context
+def sync(ctx: click.Context, account_name: str | None) -> None:
+    """Bring the store up to date with Gmail and the calendars (nothing else)."""
+    state = state_of(ctx)
+    config = state.config()
+    state.setup_logging(config, interactive=True)
+    accounts = account_option_value(config, account_name)
+    console = Console()
+    bars = sync_progress(console)
+    with opened_store(state, config) as store:
+        if bars is None:
+            result = run_accounts(config, store, accounts, SYNC_ONLY)
+        else:
+            with bars:
+                result = run_accounts(config, store, accounts, SYNC_ONLY, progress_for=bars.for_account)
+    for account_run in result.runs:
+        line = sync_line(account_run)
+        if line:
+            console.print(line, markup=False, highlight=False)
+    report_problems(result)
+    ctx.exit(result.exit_code)
+
+
+def sync_line(account_run: AccountRun) -> str | None:
+    """'work (me@x.example): 1717 messages added, ... ; 1107 calls, 6574 quota units (full sync)'."""
+    report = account_run.cycle.results.sync
+    if report is None:
+        return None
+    title = account_title(account_run.account.name, account_run.account.email)
+    kind = " (full sync)" if report.full_sync else ""
+    stopped = "; stopped before the end, the next sync resumes" if report.interrupted else ""
+    return (
+        f"{title}: {report.messages_added} messages added, {report.messages_deleted} deleted, "
+        f"{report.messages_relabelled} relabelled, {report.events_changed} calendar events changed{kind}; "
+        f"{report.calls} calls, {report.units} quota units{stopped}"
+    )
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print every open finding as JSON.")
+@ACCOUNT_OPTION
+@click.pass_context
+def preview(ctx: click.Context, as_json: bool, account_name: str | None) -> None:
+    """Run the rules over the store and show the open findings with their reasons, strongest first."""
+    state = state_of(ctx)
+    config = state.config()
+    state.setup_logging(config, interactive=True)
+    accounts = account_option_value(config, account_name)
+    with opened_store(state, config) as store:
+        result = run_accounts(config, store, accounts, RULES_ONLY)
+        with store.sessions() as session:
+            if as_json:
+                findings: list[dict[str, Any]] = [
+                    {"account": account.name, **finding}
+                    for account in accounts
+                    for finding in findings_json(session, store.account_ids[account.name])
+                ]
+                click.echo(json.dumps(findings, indent=2, ensure_ascii=False))
+            else:
+                console = Console()
+                for account in accounts:
+                    rows = preview_rows(
+                        session,
+                        store.account_ids[account.name],
+                        max_cold_contacts=config.preview.max_cold_contacts,
+                    )
+                    render_preview(console, account_title(account.name, account.email), rows)
+    report_problems(result)
+    ctx.exit(result.exit_code)
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="Show the drafts it would write; write nothing to Gmail.")
+@ACCOUNT_OPTION
+@click.pass_context
+def draft(ctx: click.Context, dry_run: bool, account_name: str | None) -> None:
+    """Bring the findings up to date and write their drafts into Gmail (never sends); print each one."""
+    state = state_of(ctx)
+    config = state.config()
+    state.setup_logging(config, interactive=True)
+    accounts = account_option_value(config, account_name)
+    with opened_store(state, config) as store:
+        result = run_accounts(config, store, accounts, draft_steps(dry_run=dry_run))
+    console = Console()
+    for account_run in result.runs:
+        report = account_run.cycle.results.drafts
+        if report is not None:
+            title = account_title(account_run.account.name, account_run.account.email)
+            render_drafts(console, title, report)
+    report_problems(result)
+    ctx.exit(result.exit_code)
+
+
+def report_problems(result: RunResult) -> None:
+    """On stderr: each failed account with its fix, each skipped or stopped one with why."""
+    for account_run in result.runs:
+        outcome = account_run.outcome
+        name = account_run.account.name
+        if outcome.failed:
+            named = "" if outcome.error.startswith(f'account "{name}"') else f"account {name}: "
+            told = not outcome.fix or outcome.fix in outcome.error
+            fix = "" if told else f" — fix: {outcome.fix}"
+            click.echo(f"rapport: {named}{outcome.error}{fix}", err=True)
+        elif outcome.outcome == "skipped":
+            click.echo(f"rapport: account {name} skipped: {outcome.error}", err=True)
+        elif outcome.outcome == "stopped":
+            click.echo(f"rapport: account {name} stopped before the end; the next run resumes", err=True)
