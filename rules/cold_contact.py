@@ -1,10 +1,11 @@
 """cold_contact: a real relationship gone quiet (docs/rules.md, issue 4 point 3 and issue 10 point 4).
 
-A person is a candidate when the relationship is two-way (the user wrote and they wrote back, or they met),
-and they are not the user, a list or a machine. They are cold when the silence since the last interaction
-exceeds max(`min_days`, `k` × their own median gap) and is within `max_days`. The score ranks real
-relationships first: direct exchanges above exchanges inside list threads, both above a single exchange,
-with reciprocity and duration as factors, then a little for how overdue.
+A person is a candidate when the relationship is two-way (the user wrote and they wrote back, or they met in
+a meeting of at most `max_meeting_size` others: an all-hands is no relationship), and they are not the user,
+a list or a machine. They are cold when the silence since the last interaction exceeds max(`min_days`, `k` ×
+their own median gap) and is within `max_days`. The score ranks real relationships first: direct exchanges
+above exchanges inside list threads, both above a single exchange, with reciprocity and duration as
+factors, then a little for how overdue.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def strength(relationship: Relationship) -> float:
 
 def find(rule: ColdContactRule, mailbox: Mailbox, rule_filter: RuleFilter) -> list[Found]:
     """Every contact this rule instance finds gone cold."""
-    relationships = mailbox.relationships(rule_filter.exclude_labels)
+    relationships = mailbox.relationships(
+        max_meeting_size=rule.max_meeting_size, skip_labels=rule_filter.exclude_labels
+    )
     never_nudge_threads = mailbox.never_nudge_threads
     now = mailbox.clock.now_epoch
     cold: list[_Cold] = []
@@ -153,14 +156,16 @@ def explain(
     keys: Collection[str], rules_by_key: dict[str, ColdContactRule | None], mailbox: Mailbox
 ) -> list[Resolution]:
     """Why each stored cold-contact finding in `keys` no longer holds."""
-    relationships = mailbox.relationships()
+    default_size = ColdContactRule(name=KIND).max_meeting_size
     resolutions: list[Resolution] = []
     for key in keys:
         person, _, day = key.removeprefix(f"{KIND}:").rpartition(":")
-        relationship = relationships.get(mailbox.identity.key(person))
         rule = rules_by_key.get(key)
+        max_size = rule.max_meeting_size if rule is not None else default_size
+        person_key = mailbox.identity.key(person)
+        relationship = mailbox.relationships(max_meeting_size=max_size).get(person_key)
         if relationship is None:
-            resolutions.append(Resolution(key, f"no interaction with {person} is left in the mailbox"))
+            resolutions.append(Resolution(key, _no_interaction(person, person_key, max_size, mailbox)))
             continue
         last_day = mailbox.clock.day_of_epoch(relationship.last_epoch).isoformat()
         if last_day > day:
@@ -172,6 +177,12 @@ def explain(
         else:
             resolutions.append(Resolution(key, f"{person} no longer matches the rule '{rule.name}'"))
     return resolutions
+
+
+def _no_interaction(person: str, key: str, max_size: int, mailbox: Mailbox) -> str:
+    if any(key == attendee.key for meeting in mailbox.attended_meetings for attendee in meeting.others):
+        return f"you met {person} only in meetings with more than {max_size} others"
+    return f"no interaction with {person} is left in the mailbox"
 
 
 def _news(person: str, relationship: Relationship, mailbox: Mailbox) -> str:

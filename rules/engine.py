@@ -71,6 +71,10 @@ class _Run:
         self.mailbox = Mailbox(session, account_id, identity, clock, label_names=labels)
         self.intents = ReplyIntents(session, account_id, fetch_bodies, clock.now)
         self.active = active_findings(session, account_id)
+        # An awaiting-reply score weighs a recipient by their cold-contact strength, with meetings counted
+        # as the first cold-contact instance counts them.
+        cold = [rule for rule in self.rules if isinstance(rule, ColdContactRule)]
+        self.max_meeting_size = (cold[0] if cold else ColdContactRule(name="cold-contacts")).max_meeting_size
         self.found: dict[str, Found] = {}
         self.resolutions: list[Resolution] = []
 
@@ -153,7 +157,7 @@ class _Run:
             )
 
     def _strength(self, key: str) -> float:
-        relationship = self.mailbox.relationships().get(key)
+        relationship = self.mailbox.relationships(max_meeting_size=self.max_meeting_size).get(key)
         return cold_contact.strength(relationship) if relationship else 0.0
 
 

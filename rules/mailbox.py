@@ -1,12 +1,13 @@
 """What the rules know about one account's mailbox during one run, read from the store once and shared.
 
 The user's identity, the mailbox's list addresses, which senders are machines, the threads carrying a
-label, and every interaction with every person. The large scans run at most once per run, whatever the
-number of rule instances.
+label, the meetings the user attended, and every interaction with every person. The large scans run at most
+once per run, whatever the number of rule instances.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from rules.mailscan import LIST_SIGNALS as LIST_SIGNALS_FLAG
 from rules.mailscan import NEWSLETTER_HEADERS as NEWSLETTER_FLAG
 from rules.mailscan import SENT as SENT_FLAG
 from rules.mailscan import scan_messages, scan_recipients
-from rules.meetings import meetings_from_rows
+from rules.meetings import Meeting, meetings_from_rows
 from rules.settings import IdentitySettings
 from store.addresses import normalise_address
 
@@ -81,7 +82,7 @@ class Mailbox:
             is_list=self.is_list,
         )
         self._labelled: dict[frozenset[str], set[int]] = {}
-        self._relationships: dict[frozenset[int], dict[str, Relationship]] = {}
+        self._relationships: dict[tuple[frozenset[int], int], dict[str, Relationship]] = {}
 
     def is_list(self, address: str) -> bool:
         if address in self.lists:
@@ -127,12 +128,23 @@ class Mailbox:
     def never_nudge_threads(self) -> set[int]:
         return self.threads_labelled([self.settings.never_nudge_label])
 
-    def relationships(self, skip_labels: Collection[str] = ()) -> dict[str, Relationship]:
-        """Each person's relationship with the user; mail in threads labelled `skip_labels` does not count."""
+    def relationships(
+        self, *, max_meeting_size: int, skip_labels: Collection[str] = ()
+    ) -> dict[str, Relationship]:
+        """Each person's relationship with the user: meetings count only with at most `max_meeting_size`
+        other attendees (`Meeting.is_interaction`); mail in threads labelled `skip_labels` does not count."""
         skip = frozenset(self.threads_labelled(skip_labels)) if skip_labels else frozenset()
-        if skip not in self._relationships:
-            self._relationships[skip] = build_relationships(self._interactions, self.clock, skip)
-        return self._relationships[skip]
+        cached = (skip, max_meeting_size)
+        if cached not in self._relationships:
+            met: list[InteractionRow] = [
+                (attendee.key, int(meeting.start.timestamp()), MET, False, None)
+                for meeting in self.attended_meetings
+                if meeting.is_interaction(max_meeting_size)
+                for attendee in meeting.others
+            ]
+            rows = itertools.chain(self._mail_interactions, met)
+            self._relationships[cached] = build_relationships(rows, self.clock, skip)
+        return self._relationships[cached]
 
     @cached_property
     def _sender_counts(self) -> tuple[Counter[str], Counter[str], list[InteractionRow]]:
@@ -192,11 +204,8 @@ class Mailbox:
         return self._sender_counts[1]
 
     @cached_property
-    def _interactions(self) -> list[InteractionRow]:
-        rows = list(self._sender_counts[2])
-        rows.extend(self._sent_interactions())
-        rows.extend(self._meeting_interactions())
-        return rows
+    def _mail_interactions(self) -> list[InteractionRow]:
+        return [*self._sender_counts[2], *self._sent_interactions()]
 
     def _sent_interactions(self) -> list[InteractionRow]:
         sent = {row[0]: (row[1], row[2]) for row in self._scan.messages if row[0] in self._sent_ids}
@@ -213,15 +222,13 @@ class Mailbox:
             rows.append((person, when, SENT, message in to_list, thread))
         return rows
 
-    def _meeting_interactions(self) -> list[InteractionRow]:
+    @cached_property
+    def attended_meetings(self) -> list[Meeting]:
+        """Every meeting the user attended that has ended, whatever its size."""
         rows = queries.attended_events(
             self.session, self.account_id, ended_after=None, ended_before=self.clock.now
         )
-        return [
-            (attendee.key, int(meeting.start.timestamp()), MET, False, None)
-            for meeting in meetings_from_rows(rows, self)
-            for attendee in meeting.others
-        ]
+        return meetings_from_rows(rows, self)
 
     def at(self, epoch: int) -> datetime:
         """An epoch from a query as an aware UTC datetime."""

@@ -1,7 +1,8 @@
-"""Meetings the user attended, with the people in them, as the thank-you and awaiting-reply rules need them.
+"""Meetings the user attended, with the people in them, as the rules need them.
 
 "Other human attendees" are the attendees that are not the user, not rooms or resources, not groups or
-lists, and did not decline; one per person, so Dana's two addresses count once.
+lists, and did not decline; one per person, so Dana's two addresses count once. A meeting is an interaction
+with them only when it is small enough for the user to know everyone in it (`Meeting.is_interaction`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ class Meeting:
     calendar_config_id: str
     calendar_gcal_id: str | None
     others: list[Attendee] = field(default_factory=list)
+
+    def is_interaction(self, max_size: int) -> bool:
+        """Whether the meeting makes its attendees people the user met: at most `max_size` other human
+        attendees, and not `attendeesOmitted` (too many to list). Sitting in an all-hands is no relationship.
+        """
+        return not self.attendees_omitted and len(self.others) <= max_size
 
 
 def meetings_from_rows(rows: Sequence[AnyRow], mailbox: Mailbox) -> list[Meeting]:

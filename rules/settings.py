@@ -78,6 +78,8 @@ class ColdContactRule(RuleBase):
     min_sent: Annotated[int, Field(ge=0)] = 1
     min_received: Annotated[int, Field(ge=0)] = 1
     meeting_counts: bool = True
+    # A meeting with more other attendees than this (an all-hands) is no interaction with any of them.
+    max_meeting_size: PositiveInt = 8
 
     @model_validator(mode="after")
     def _range_is_open(self) -> ColdContactRule:
