@@ -2,17 +2,18 @@
 
 Every person the user both writes to and hears from (or meets) is given a status on purpose — active,
 cold, slow or dormant — by `relationships.relationship`, so the background never produces a cold contact
-nobody planted. One-way people (outreach nobody answered, pitches the user ignored) are never candidates.
+nobody planted. One-way people (outreach nobody answered, pitches the user ignored) are never candidates,
+and neither is anyone met only in a meeting larger than `max_meeting_size` (an all-hands).
 """
 
 from __future__ import annotations
 
 from sandbox.generator import pools
 from sandbox.generator.background import Lists
-from sandbox.generator.meetings import MeetingPlanner, future
-from sandbox.generator.model import ACK, DAY, HOUR, OUTREACH, STATEMENT, Thread
+from sandbox.generator.meetings import MeetingPlanner, future, room
+from sandbox.generator.model import ACK, DAY, HOUR, OUTREACH, STATEMENT, Attendee, Thread
 from sandbox.generator.people import Person
-from sandbox.generator.relationships import relationship
+from sandbox.generator.relationships import COLD, relationship
 from sandbox.generator.world import World
 
 KINDS = (
@@ -191,3 +192,52 @@ def plant_cold_near_misses(world: World, meetings: MeetingPlanner, near_misses: 
     )
     world.add_thread(Thread(subject="CV (latest)", mails=[note]))
     planted.negative("cold_contact", "the user's own alias", person=user)
+
+
+def plant_meeting_sizes(world: World, meetings: MeetingPlanner, near_misses: int) -> None:
+    """Months-old meetings that are the attendees' only tie to the user. A workshop with exactly
+    `max_meeting_size` other attendees (and a room, and an invitee who declined) makes each of them a cold
+    contact; one more attendee makes none, and neither does a former client's all-hands, even for the few
+    the user once wrote to (one-way mail and an all-hands are no relationship)."""
+    rng, clock, user, planted = world.rng, world.clock, world.user, world.planted
+    size = COLD.max_meeting_size
+
+    def long_ago() -> int:
+        return clock.day(rng.randint(80, 250), rng.choice((10, 11, 14, 15)))
+
+    team = meetings.people("work", size)
+    declined = Attendee(world.cast.person("colleague"), response="declined")
+    start = long_ago()
+    workshop = meetings.meeting(
+        start,
+        start + 2 * HOUR,
+        team,
+        kind="work",
+        user_organizes=True,
+        extras=(room(world), declined),
+        schedule=False,
+    )
+    workshop.summary = f"Workshop: {team[0].company or 'roadmap'}"
+    planted.cold_contact.extend(team)
+
+    crowd = meetings.people("work", size + 1)
+    start = long_ago()
+    meetings.meeting(start, start + HOUR, crowd, kind="work", user_organizes=True, schedule=False)
+    for person in crowd[:near_misses]:
+        planted.negative(
+            "cold_contact", "met only in a meeting with more than max_meeting_size others", person=person
+        )
+
+    company = rng.choice(pools.COMPANIES)
+    staff = [world.cast.person("colleague", company, messy=0.1) for _ in range(rng.randint(20, 40))]
+    start = long_ago()
+    all_hands = meetings.meeting(
+        start, start + HOUR, staff, kind="work", user_organizes=False, schedule=False
+    )
+    all_hands.summary = f"{company[0]} all-hands"
+    planted.negative("cold_contact", "met only at an all-hands", person=staff[-1])
+    for person in staff[:near_misses]:
+        sent = start - rng.randint(3, 20) * DAY
+        note = world.mail(sent, user, [person], OUTREACH, world.fill(rng.choice(pools.OUTREACH), person))
+        world.add_thread(Thread(subject=world.subject_for(person), mails=[note]))
+        planted.negative("cold_contact", "wrote to once, then met only at an all-hands", person=person)

@@ -23,7 +23,7 @@ from sandbox.generator.background import (
     make_senders,
     quiet_group,
 )
-from sandbox.generator.contacts import everyday, plant_cold, plant_cold_near_misses
+from sandbox.generator.contacts import everyday, plant_cold, plant_cold_near_misses, plant_meeting_sizes
 from sandbox.generator.meetings import MeetingPlanner, plant_all_hands, plant_one_to_ones, plant_thank_you
 from sandbox.generator.model import Clock
 from sandbox.generator.render import render
@@ -95,6 +95,7 @@ def generate(
     plant_awaiting(world, AwaitingPlanner(world, lists, senders, meetings), positives, near_misses)
     plant_cold(world, lists, positives)
     plant_cold_near_misses(world, meetings, near_misses)
+    plant_meeting_sizes(world, meetings, near_misses)
     quiet_group(world, lists)
 
     remaining = messages - world.message_count

@@ -85,11 +85,7 @@ class Evaluator:
             return None
         if event.attendees_omitted:
             return None
-        humans = [
-            attendee.person
-            for attendee in event.attendees
-            if is_human(attendee.person) and not attendee.resource and attendee.response != "declined"
-        ]
+        humans = self.other_humans(event)
         if not 1 <= len(humans) <= THANK_YOU.max_attendees:
             return None
         return humans
@@ -120,7 +116,8 @@ class Evaluator:
         return found
 
     def interactions(self, *, synced_only: bool) -> tuple[Stamps, Stamps, Stamps, dict[int, Person]]:
-        """Per person (by identity): when the user wrote to them, they wrote, and they met (meeting end)."""
+        """Per person (by identity): when the user wrote to them, they wrote, and they met (the end of a
+        meeting with at most `max_meeting_size` other attendees)."""
         user = self.world.user
         oldest_mail = self.now - SYNC.window_days * DAY if synced_only else 0
         oldest_event = self.now - SYNC.calendar_past_days * DAY if synced_only else 0
@@ -144,11 +141,22 @@ class Evaluator:
                 continue
             if event.organizer is not user and event.user_response not in ("accepted", "tentative"):
                 continue
+            if len(self.other_humans(event)) > COLD.max_meeting_size:
+                continue  # an all-hands: the user does not know everyone in it
             for attendee in event.attendees:
                 if is_human(attendee.person) and not attendee.resource and attendee.response in PRESENT:
                     met[id(attendee.person)].append(event.end)
                     people[id(attendee.person)] = attendee.person
         return sent, received, met, people
+
+    @staticmethod
+    def other_humans(event: Event) -> list[Person]:
+        """The attendees that count toward a meeting's size: people, not the user, who did not decline."""
+        return [
+            attendee.person
+            for attendee in event.attendees
+            if is_human(attendee.person) and not attendee.resource and attendee.response != "declined"
+        ]
 
     def cold_verdict(self, person: Person, stamps: list[int], last: int) -> bool:
         """Cold by the rule (local days, plain median); and clearly so, or clearly not, under any median

@@ -173,7 +173,9 @@ def cold_contacts(box: Mailbox, *, mail_days: int = 10_000, calendar_days: int =
         start, end = box.event_times(event)
         if box.now - start > calendar_days * DAY:
             continue
-        if end <= box.now and box.attended(event) and not event.get("attendeesOmitted"):
+        if not (end <= box.now and box.attended(event)) or event.get("attendeesOmitted"):
+            continue
+        if len(box.other_humans(event, ("accepted", "tentative", "needsAction"))) <= COLD.max_meeting_size:
             for address in box.other_humans(event, ("accepted", "tentative")):
                 met[address].append(end)
     found = {}
