@@ -101,9 +101,7 @@ def demo(ctx: click.Context, messages: int, seed: int) -> None:
                         select(Draft.draft_key, Draft.gmail_draft_id).where(
                             Draft.account_id == account_id, Draft.gmail_draft_id.is_not(None)
                         )
-                    )
-                    .tuples()
-                    .all()
+                    ).all()
                 )
             show_drafts(console, config, account_run, draft_ids)
         usage = account_run.cycle.results.usage

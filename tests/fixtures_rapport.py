@@ -258,9 +258,16 @@ SandboxRapportFactory = Callable[..., SandboxRapport]
 
 
 def sandbox_rapport_config(
-    server: SandboxServer, root: Path, store_url: str, accounts: dict[str, str], extra_sections: str = ""
+    server: SandboxServer,
+    root: Path,
+    store_url: str,
+    accounts: dict[str, str],
+    extra_sections: str = "",
+    *,
+    units_per_second: int = 1_000_000,
 ) -> tuple[Path, dict[str, str]]:
-    """Token files for `accounts` (name → address) and a config under `root` using them."""
+    """Token files for `accounts` (name → address) and a config under `root` using them. The sandbox has
+    no quota: Rapport's own pacing (`units_per_second`) is what slows a cycle down when a test wants it."""
     refresh_tokens: dict[str, str] = {}
     tables: list[str] = []
     for name, user in accounts.items():
@@ -273,8 +280,7 @@ def sandbox_rapport_config(
             f'client_secrets = "{root}/client_secret.json"\n'
             f'api_endpoint = "{server.base_url}"\ntoken_uri = "{server.token_uri}"'
         ),
-        # The sandbox has no quota: Gmail's 250 units a second would only make the tests wait.
-        "sync": "quota_units_per_second = 1000000\nworkers = 2",
+        "sync": f"quota_units_per_second = {units_per_second}\nworkers = 2",
         "user": f'name = "Alex Morgan"\ntimezone = "{TIMEZONE}"',
         "accounts": tables,
     }
