@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 from sandbox.generator import generate
 from sandbox.server import SandboxServer
 from store.models import Calendar, CycleRun, Draft, Event, Finding, Message, PendingMessage
-from tests.fixtures_rapport import RAPPORT, hour_now, sandbox_rapport_config
+from tests.fixtures_rapport import (
+    ALEX,
+    RAPPORT,
+    expected_draft_keys,
+    hour_now,
+    networkers_mailbox,
+    sandbox_rapport_config,
+)
 
 SLOW = 1500  # Gmail units a second: an initial sync of 1,000 messages then takes a few seconds
 WAIT = 120.0  # a safety net so a hung process fails the test instead of hanging it; never a measurement
@@ -143,3 +150,35 @@ def test_two_processes_on_one_store_never_write_a_draft_twice(
     assert sorted(state["drafts"]) == state["gmail_drafts"]
     assert server.log.count("gmail.users.drafts.create") == 10  # none written and then swept as a duplicate
     assert server.log.count("gmail.users.drafts.delete") == 0
+
+
+def test_the_daemon_runs_a_first_cycle_at_once_and_exits_0_on_sigterm(
+    sandbox_factory: Callable[..., SandboxServer], tmp_path: Path
+) -> None:
+    now = hour_now()
+    server = sandbox_factory(networkers_mailbox(ALEX, now=now))
+    config, _ = sandbox_rapport_config(server, tmp_path, f"sqlite:///{tmp_path}/rapport.db", {"work": ALEX})
+
+    daemon = subprocess.Popen(
+        [RAPPORT, "--config", str(config), "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    wait_until(lambda: len(server.state.drafts(ALEX)) == 3)
+    wait_until(lambda: cycle_outcomes(tmp_path) == ["ok"])
+    daemon.send_signal(signal.SIGTERM)
+    _out, err = daemon.communicate(timeout=WAIT)
+
+    assert daemon.returncode == 0, err
+    assert "account=work synced=4 found=3 drafted=3 errors=0" in err
+    assert "SIGTERM received" in err
+    assert err.rstrip().endswith("stopped")
+    assert end_state(f"sqlite:///{tmp_path}/rapport.db", server, ALEX)["gmail_drafts"] == expected_draft_keys(
+        1, now
+    )
+
+
+def cycle_outcomes(root: Path) -> list[str]:
+    engine = create_engine(f"sqlite:///{root}/rapport.db")
+    with Session(engine) as session:
+        outcomes: list[str] = list(session.scalars(select(CycleRun.outcome)))
+    engine.dispose()
+    return outcomes
