@@ -24,8 +24,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from rapport.config import DaemonSettings
-from rapport.errors import EXIT_CYCLE_FAILED, EXIT_OK, AuthRequired
-from rapport.failures import StepError, in_chain
+from rapport.errors import EXIT_CYCLE_FAILED, EXIT_OK
+from rapport.failures import StepError, describe
 from rapport.signals import on_stop_signal
 
 logger = logging.getLogger(__name__)
@@ -293,15 +293,18 @@ def _fields(outcome: CycleOutcome) -> dict[str, object]:
 
 
 def _failure(job: AccountJob, error: Exception, started: float) -> CycleOutcome:
-    """A failed cycle's outcome: a failed step as the cycle described it, a revoked token with its fix,
-    anything else with its traceback logged."""
+    """A failed cycle's outcome: a failed step as the cycle described it; an error Rapport expects (a
+    revoked token, the store down while taking the lease) with its fix; anything else with its traceback."""
     elapsed = time.monotonic() - started
     if isinstance(error, StepError):
         failure = error.failure
         stats = CycleStats(synced=error.synced, events=error.events, found=error.found, errors=1)
         return CycleOutcome(job.name, failure.outcome, stats, elapsed, failure.message, failure.fix)
-    auth = in_chain(error, AuthRequired)
-    if auth is not None:
-        return CycleOutcome(job.name, "auth_error", CycleStats(errors=1), elapsed, str(auth), auth.fix)
+    failure = describe("cycle", job.name, job.email, error)
+    if failure.expected:
+        logger.debug("account=%s cycle failed", job.name, exc_info=error)
+        return CycleOutcome(
+            job.name, failure.outcome, CycleStats(errors=1), elapsed, failure.message, failure.fix
+        )
     logger.exception("account=%s cycle failed", job.name)
     return CycleOutcome(job.name, "error", CycleStats(errors=1), elapsed, f"{type(error).__name__}: {error}")

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 E = TypeVar("E", bound=BaseException)
 
 FailedOutcome = Literal["error", "auth_error"]
-Step = Literal["connect", "sync", "audit", "rules", "drafts"]
+Step = Literal["cycle", "connect", "sync", "audit", "rules", "drafts"]
 
 RETRY_LATER = "nothing to do: the next cycle retries (check the network if this persists)"
 REPORT_BUG = "this is a bug: please report it with the log of `rapport -v` (the traceback is there)"

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from rapport.config import load_config
 from rapport.cycle import FULL_CYCLE, AccountCycle
+from rapport.daemon import AccountJob, Daemon
 from rapport.errors import AuthRequired
 from rapport.failures import REPORT_BUG, RETRY_LATER, describe, step_failed
 from rapport.runs import run_accounts
@@ -33,6 +34,7 @@ from sync.errors import (
     map_http_error,
 )
 from tests.fixtures_rapport import ALEX, SandboxRapportFactory, networkers_mailbox
+from tests.rapport.test_daemon import SETTINGS, InstantCycle
 
 
 def test_a_stop_requested_during_the_sync_ends_the_cycle_before_the_rules(
@@ -209,3 +211,34 @@ def test_anything_else_is_a_bug_logged_with_its_traceback(caplog: pytest.LogCapt
     )
     [logged] = [entry for entry in caplog.records if entry.exc_info is not None]
     assert logged.levelno == logging.ERROR
+
+
+class UnreachableStoreLease:
+    """The store went down: taking the account's lease fails."""
+
+    def acquire(self) -> bool:
+        raise OperationalError("INSERT INTO account_locks ...", {}, Exception("could not connect to server"))
+
+    def renew(self) -> bool:
+        return False
+
+    def release(self) -> None:
+        """Nothing was taken."""
+
+
+def test_the_store_down_when_the_lease_is_taken_fails_the_account_with_its_fix_and_no_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    daemon = Daemon(
+        [AccountJob("work", "me@work.example", InstantCycle(), UnreachableStoreLease())], SETTINGS
+    )
+
+    with caplog.at_level(logging.DEBUG):
+        exit_code, [outcome] = daemon.run_once()
+
+    assert exit_code == 1
+    assert outcome.outcome == "error"
+    assert outcome.error.startswith("cycle: the store failed (")
+    assert "could not connect to server" in outcome.error
+    assert outcome.fix == "check that the database of store.url is running, reachable and writable"
+    assert {entry.levelno for entry in caplog.records if entry.exc_info is not None} == {logging.DEBUG}
