@@ -41,9 +41,9 @@ class CycleStats:
 
     synced: int = 0  # messages added, deleted or relabelled
     events: int = 0  # calendar events changed
-    found: int = 0
-    drafted: int = 0
-    errors: int = 0
+    found: int = 0  # findings new this cycle (occasions found again are not counted twice)
+    drafted: int = 0  # drafts written into Gmail this cycle
+    errors: int = 0  # drafts that failed, or 1 for a failed cycle
 
 
 class Cycle(Protocol):

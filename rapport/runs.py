@@ -34,15 +34,6 @@ class RunResult:
     exit_code: int
     runs: list[AccountRun]
 
-    @property
-    def failed(self) -> list[AccountRun]:
-        return [run for run in self.runs if run.outcome.failed]
-
-
-def selected_accounts(config: RapportConfig, name: str | None) -> list[AccountSettings]:
-    """Every configured account, or only the one called `name` (KeyError naming the known ones)."""
-    return [config.account(name)] if name else list(config.accounts)
-
 
 def build_daemon(
     config: RapportConfig,
