@@ -13,7 +13,7 @@ from rapport.config import load_config
 from rapport.daemon import AccountJob, CycleStats, Daemon
 from rapport.errors import AuthRequired
 from rapport.store_access import CycleRecords, open_store
-from store.models import Draft, Finding
+from store.models import AuditRun, Draft, Finding
 from tests.fixtures_rapport import ConfigWriter
 from tests.rapport.test_daemon import SETTINGS, InstantCycle
 
@@ -112,3 +112,20 @@ def test_a_later_successful_cycle_marks_the_last_error_resolved(rapport_config: 
     assert work["last_cycle"]["outcome"] == "ok"
     assert work["last_error"]["error"] == "RuntimeError: network down"
     assert work["last_error"]["resolved"] is True
+
+
+def test_status_shows_the_last_audit_and_names_a_gap_it_found(rapport_config: ConfigWriter) -> None:
+    config_path = rapport_config()
+    path, config = load_config(str(config_path))
+    store = open_store(path, config)
+    with store.sessions.begin() as session:
+        session.add(AuditRun(account_id=store.account_ids["work"], sampled=120, missing=2, repaired=2))
+    store.engine.dispose()
+
+    table = CliRunner(env={"COLUMNS": "250"}).invoke(cli, ["--config", str(config_path), "status"])
+    [work] = json.loads(CliRunner().invoke(cli, ["--config", str(config_path), "status", "--json"]).output)
+
+    assert (work["last_audit"]["sampled"], work["last_audit"]["missing"]) == (120, 2)
+    assert "120 checked, 2 missing (restored 2)" in table.output
+    assert "work: the audit at " in table.output
+    assert "found 2 recent messages missing from the store and restored them" in table.output
