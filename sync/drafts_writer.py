@@ -18,7 +18,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rules.rendering import DraftTemplate, load_template
@@ -176,7 +176,8 @@ def _plans(
     user: UserSettings,
     now: datetime,
 ) -> list[DraftPlan]:
-    """The drafts to write, strongest findings first: unfinished (pending) ones before new ones."""
+    """The drafts to write: unfinished (pending) ones first, then by kind (expiring occasions first) and
+    strongest finding first."""
     plans: list[DraftPlan] = []
     if budget <= 0:
         return plans
@@ -199,6 +200,17 @@ def _plans(
     return plans
 
 
+# Occasions that expire come first: a thank-you is worth writing for a week, a follow-up for three, while a
+# cold contact waits as well tomorrow. Scores are comparable only within a kind (a cold contact's strength
+# runs into the tens, a thank-you's stays below 4), so ranking all kinds by score alone let a long list of
+# cold contacts take every slot of the daily cap until the meetings' thank-yous expired.
+DRAFTING_ORDER = case(
+    {"thank_you": 0, "awaiting_reply": 1, "cold_contact": 2},
+    value=Finding.kind,
+    else_=3,
+)
+
+
 def _candidates(
     session: Session, account_id: int, settings: DraftSettings, templates: dict[str, DraftTemplate]
 ) -> list[tuple[Finding, str, tuple[str, ...]]]:
@@ -206,7 +218,7 @@ def _candidates(
         select(Finding)
         .options(selectinload(Finding.drafts))
         .where(Finding.account_id == account_id, Finding.state.in_(("open", "drafted")))
-        .order_by(Finding.score.desc(), Finding.due_at, Finding.id)
+        .order_by(DRAFTING_ORDER, Finding.score.desc(), Finding.due_at, Finding.id)
     ).all()
     pending: list[tuple[Finding, str, tuple[str, ...]]] = []
     fresh: list[tuple[Finding, str, tuple[str, ...]]] = []

@@ -6,10 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sync.settings import DraftSettings
-from tests.fixtures_drafts import AWAITING, EVERY_KEY, OPS, DraftScenarioFactory
+from tests.fixtures_drafts import (
+    AWAITING,
+    COLD_SAM,
+    DANA,
+    EVERY_KEY,
+    JOERG,
+    OPS,
+    THANK_YOU,
+    DraftScenarioFactory,
+)
 
 
-def test_each_run_writes_at_most_max_per_run_drafts_strongest_first(
+def test_each_run_writes_at_most_max_per_run_drafts_expiring_occasions_first_then_strongest(
     draft_scenario: DraftScenarioFactory,
 ) -> None:
     scenario = draft_scenario()
@@ -19,10 +28,32 @@ def test_each_run_writes_at_most_max_per_run_drafts_strongest_first(
     runs = [[draft.draft_key for draft in scenario.write(settings).planned] for _ in range(4)]
 
     assert [len(run) for run in runs] == [2, 2, 2, 0]
-    in_order = [scenario.score_of(key) for run in runs for key in run]
-    assert in_order == sorted(in_order, reverse=True)
-    assert {key for run in runs for key in run} == EVERY_KEY
+    in_order = [key for run in runs for key in run]
+    kinds = [key.split(":")[0] for key in in_order]
+    assert kinds == [
+        "thank_you",
+        "thank_you",
+        "awaiting_reply",
+        "cold_contact",
+        "cold_contact",
+        "cold_contact",
+    ]
+    cold_scores = [scenario.score_of(key) for key in in_order[3:]]
+    assert cold_scores == sorted(cold_scores, reverse=True)
+    assert set(in_order) == EVERY_KEY
     assert len(scenario.gmail_drafts()) == 6
+
+
+def test_cold_contacts_that_outscore_a_thank_you_never_take_its_place_under_the_cap(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    scenario = draft_scenario()
+    scenario.sync_and_find()
+    assert scenario.score_of(COLD_SAM) > scenario.score_of(f"{THANK_YOU}:{DANA}")
+
+    written = scenario.write(DraftSettings(max_per_run=2, max_per_day=2)).planned
+
+    assert {draft.draft_key for draft in written} == {f"{THANK_YOU}:{DANA}", f"{THANK_YOU}:{JOERG}"}
 
 
 def test_a_day_never_gets_more_than_max_per_day_drafts(draft_scenario: DraftScenarioFactory) -> None:
@@ -67,10 +98,7 @@ def test_a_dry_run_respects_the_caps_it_would_run_under(draft_scenario: DraftSce
     report = scenario.write(DraftSettings(max_per_run=3), dry_run=True)
 
     shown = {draft.draft_key for draft in report.planned}
-    assert len(shown) == 3
-    assert min(scenario.score_of(key) for key in shown) >= max(
-        scenario.score_of(key) for key in EVERY_KEY - shown
-    )
+    assert shown == {f"{THANK_YOU}:{DANA}", f"{THANK_YOU}:{JOERG}", AWAITING}  # what a real run would write
 
 
 def test_with_drafting_switched_off_the_users_actions_are_still_recorded(
