@@ -157,7 +157,8 @@ def attended_events(
     ended_before: datetime,
     gcal_ids: Collection[str] | None = None,
 ) -> Sequence[AnyRow]:
-    """Timed, default-type, not-cancelled events the user attended, one row per attendee:
+    """Timed, default-type, not-cancelled events the user attended (organised or accepted/tentative, never
+    declined), one row per attendee:
     (event id, gcal id, summary, start epoch, end epoch, recurring id, omitted, calendar config id,
     calendar gcal id, attendee email, name, response, resource, self, organizer email)."""
     query = (
@@ -186,6 +187,8 @@ def attended_events(
             not_(Event.all_day),
             Event.event_type == "default",
             or_(Event.organizer_self, Event.self_response.in_(("accepted", "tentative"))),
+            # An organizer who declined their own invitation (a meeting set up for others) was not there.
+            or_(Event.self_response.is_(None), Event.self_response != "declined"),
             Event.end_at <= ended_before,
         )
         .order_by(Event.id, Attendee.id)

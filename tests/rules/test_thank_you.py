@@ -57,6 +57,10 @@ def test_near_misses_need_no_thank_you(rules_env: RulesEnvFactory) -> None:
         organizer_self=False,
         self_response="declined",
     )
+    # The user organised the meeting for others and declined their own invitation: not there.
+    scenario.meeting(
+        "organised-declined", summary="Coffee", start=hours_ago(30), attendees=dana, self_response="declined"
+    )
     scenario.meeting(
         "not-answered",
         summary="Coffee",
