@@ -7,7 +7,8 @@ these helpers and the flags `rules.mailscan` computes in SQL. An address is an a
 matches the patterns or everything it ever sent was automated: a colleague's out-of-office reply does not
 turn the colleague into a machine.
 
-`Precedence: bulk` alone proves nothing: list relays add it to every person's post (issue 10).
+`Precedence: bulk|list|junk` counts only on mail no list relayed (a mass mailing, an old `vacation`
+auto-reply): list relays add it to every person's post (issue 10).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from rules.automation import AutomatedPatterns, is_auto_submitted
 from rules.clock import UserClock
 from rules.identity import Identity
 from rules.interactions import MET, RECEIVED, SENT, InteractionRow, Relationship, build_relationships
-from rules.lists import collect_list_addresses, is_list_address, relay_list_address
+from rules.lists import RELAY_PRECEDENCES, collect_list_addresses, is_list_address, relay_list_address
 from rules.mailscan import CALENDAR_NOTICE as CALENDAR_FLAG
 from rules.mailscan import LIST_SIGNALS as LIST_SIGNALS_FLAG
 from rules.mailscan import NEWSLETTER_HEADERS as NEWSLETTER_FLAG
@@ -153,10 +153,10 @@ class Mailbox:
         human: Counter[str] = Counter()
         automated: Counter[str] = Counter()
         rows: list[InteractionRow] = []
-        to_list, sent_ids = self._scan.to_list, self._sent_ids
+        sent_ids = self._sent_ids
         key, user_keys, is_list = self.identity.key_lookup(), self.identity.user_keys, self.is_list
         for row in self._scan.messages:
-            message, thread, when, from_email, flags = row[:5]
+            message, thread, when, from_email = row[:4]
             if message in sent_ids or not from_email or is_list(from_email):
                 continue  # the user's mail, or "Name via Group <group@…>": the list wrote it, not a person
             person = key(from_email, from_email)
@@ -166,25 +166,38 @@ class Mailbox:
                 automated[from_email] += 1
                 continue
             human[from_email] += 1
-            on_list = message in to_list
-            if not on_list and flags & LIST_SIGNALS_FLAG:
-                list_id, post, xml, ml, precedence, sender = row[5:11]
-                on_list = (
-                    bool(list_id or post or xml or ml) or relay_list_address(precedence, sender) is not None
-                )
-            rows.append((person, when, RECEIVED, on_list, thread))
+            rows.append((person, when, RECEIVED, self._came_through_list(row), thread))
         return human, automated, rows
+
+    def _came_through_list(self, row: tuple[Any, ...]) -> bool:
+        """Whether a scanned message is list mail: a list address in To/Cc, a list header, or a relay."""
+        if row[0] in self._scan.to_list:
+            return True
+        if not row[4] & LIST_SIGNALS_FLAG:
+            return False
+        list_id, post, xml, ml, precedence, sender = row[5:11]
+        return bool(list_id or post or xml or ml) or relay_list_address(precedence, sender) is not None
 
     def _machine_wrote(self, row: tuple[Any, ...]) -> bool:
         """Whether a scanned message is automated: a calendar notice, a newsletter no list relayed,
-        `Auto-Submitted`, or a From matching the no-reply patterns."""
+        `Auto-Submitted`, a From matching the no-reply patterns, or bulk mail outside any list."""
         message, _thread, _when, from_email, flags = row[:5]
         return bool(
             flags & CALENDAR_FLAG
             or (flags & NEWSLETTER_FLAG and message not in self._scan.to_list)
             or (row[11] is not None and is_auto_submitted(row[11]))
             or (from_email and self.patterns.matches(from_email))
+            or self._bulk_outside_lists(row)
         )
+
+    def _bulk_outside_lists(self, row: tuple[Any, ...]) -> bool:
+        """`Precedence: bulk|list|junk` on mail no list relayed and nobody else sent for the author (a
+        Sender of its own): a mass mailing, or an old `vacation` auto-reply. List relays add the same header
+        to every person's post, so on list mail it proves nothing (issue 10)."""
+        from_email, precedence, sender = row[3], row[9], row[10]
+        if precedence is None or precedence.strip().lower() not in RELAY_PRECEDENCES:
+            return False
+        return sender in (None, from_email) and not self._came_through_list(row)
 
     def is_automated_message(self, message_id: int) -> bool:
         """Whether the message with this store id is automated (see `_machine_wrote`)."""

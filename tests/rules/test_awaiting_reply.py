@@ -54,7 +54,7 @@ def test_mails_that_expect_nothing_or_were_answered_await_nothing(rules_env: Rul
         "kim@beta.example", "Offer", f"{ask}\n\nOn Tue, Kim wrote:\n> Thoughts?\n", at=days_ago(11)
     )
     # Not found: an acknowledgement, an Acked-by, an answered question, too recent, too old, a list,
-    # and questions to machines.
+    # and questions to machines (a no-reply address, Auto-Submitted, a bulk mailing outside any list).
     ack_to = scenario.writes("ann@gamma.example", "Patch v2", "Can you apply it?", at=days_ago(14))
     scenario.user_writes(
         "ann@gamma.example", "Re: Patch v2", "Thanks, queued for 1.4.\n", at=days_ago(12), reply_to=ack_to
@@ -99,6 +99,16 @@ def test_mails_that_expect_nothing_or_were_answered_await_nothing(rules_env: Rul
     )
     scenario.user_writes(
         "billing@service.example", "Re: Invoice", "Can you resend it?", at=days_ago(12), reply_to=notice
+    )
+    mass_mailing = scenario.writes(
+        "Events <events@conf.example>", "Your ticket", at=days_ago(14), headers=[("Precedence", "bulk")]
+    )
+    scenario.user_writes(
+        "events@conf.example",
+        "Re: Your ticket",
+        "Can I change the name?",
+        at=days_ago(12),
+        reply_to=mass_mailing,
     )
     env = rules_env(scenario)
 

@@ -250,3 +250,44 @@ def test_a_list_without_list_post_relays_people_while_a_newsletter_stays_a_machi
     env.run([COLD])
 
     assert [f["emails"] for f in env.findings("cold_contact")] == [["joe@perches.example"]]
+
+
+def test_bulk_or_junk_precedence_outside_any_list_is_a_machine_writing(rules_env: RulesEnvFactory) -> None:
+    # An old `vacation` auto-reply carries only "Precedence: junk"; a mass mailing only "Precedence: bulk".
+    # Neither is a person writing back, unless a list relayed the mail (the people on lists stay people).
+    scenario = Scenario()
+    for days in (200, 180, 160):
+        sent = scenario.user_writes("Pat <pat@corp.example>", "Proposal", "Could you look?", at=at_ten(days))
+        scenario.writes(
+            "Pat <pat@corp.example>",
+            "Out of office: Proposal",
+            "I am away until Monday.",
+            at=at_ten(days - 0.01),
+            reply_to=sent,
+            headers=[("Precedence", "junk")],
+        )
+        ticket = scenario.writes(
+            "Events <events@conf.example>", "Your ticket", at=at_ten(days), headers=[("Precedence", "bulk")]
+        )
+        scenario.user_writes(
+            "events@conf.example",
+            "Re: Your ticket",
+            "Can I change the name?",
+            at=at_ten(days - 0.2),
+            reply_to=ticket,
+        )
+        post = scenario.writes(
+            "Kim <kim@hikers.example>",
+            "Saturday walk",
+            at=at_ten(days),
+            to="hikers@lists.example",
+            headers=[("Precedence", "bulk"), ("Sender", "hikers-bounces@lists.example")],
+        )
+        scenario.user_writes(
+            "kim@hikers.example", "Re: Saturday walk", "Count me in.", at=at_ten(days - 0.2), reply_to=post
+        )
+    env = rules_env(scenario)
+
+    env.run([COLD])
+
+    assert [f["emails"] for f in env.findings("cold_contact")] == [["kim@hikers.example"]]
