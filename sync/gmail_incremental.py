@@ -4,8 +4,8 @@ Each page's records are reduced to their net effect per message (added then dele
 last label record carries the message's label list), the added messages (and relabelled ones the store does
 not know) are fetched with messages.get in batches (404: gone, skipped), and everything is applied in one
 transaction together with the cursor: that page's last record id, or on the last page the response's
-`historyId`. Invariant: the store holds every change up to the cursor. A mailbox with nothing new costs
-exactly one history.list call (2 units).
+`historyId` (a page with more to come and no records leaves the cursor alone). Invariant: the store holds
+every change up to the cursor. A mailbox with nothing new costs exactly one history.list call (2 units).
 
 A 404 (`HistoryExpired`: the cursor is older than what Gmail keeps) is left to the caller, which repairs
 the window (`gmail_repair`).
@@ -107,15 +107,25 @@ def run_incremental(ctx: SyncContext, counts: GmailCounts) -> bool:
         )
         records: list[Mapping[str, Any]] = answer.get("history", [])
         page_token = answer.get("nextPageToken") or None
-        covered = int(records[-1]["id"]) if page_token and records else int(answer["historyId"])
-        _apply_page(ctx, net_changes(records), covered, counts)
+        _apply_page(ctx, net_changes(records), _covered(answer, records, page_token), counts)
         if page_token is None:
             return True
         if ctx.stopping():
             return False
 
 
-def _apply_page(ctx: SyncContext, changes: PageChanges, covered: int, counts: GmailCounts) -> None:
+def _covered(
+    answer: Mapping[str, Any], records: Sequence[Mapping[str, Any]], page_token: str | None
+) -> int | None:
+    """How far the store is up to date once this page is applied: the response's historyId after the last
+    page, the page's last record before it. A page with more to come and no records (Gmail may send one)
+    says nothing, so the cursor stays where it is (None)."""
+    if page_token is None:
+        return int(answer["historyId"])
+    return int(records[-1]["id"]) if records else None
+
+
+def _apply_page(ctx: SyncContext, changes: PageChanges, covered: int | None, counts: GmailCounts) -> None:
     with ctx.session_factory() as session:
         known = stored_labels(session, ctx.account_id, set(changes.labels) | set(changes.label_deltas))
     labels = dict(changes.labels)
@@ -142,6 +152,7 @@ def _apply_page(ctx: SyncContext, changes: PageChanges, covered: int, counts: Gm
         relabel = {gmail_id: ids for gmail_id, ids in labels.items() if gmail_id in known}
         update_labels(session, ctx.account_id, relabel)
         counts.relabelled += len(relabel)
-        cursor = cursor_of(session, ctx.account_id)
-        assert cursor is not None
-        cursor.history_id = max(covered, cursor.history_id or 0)
+        if covered is not None:
+            cursor = cursor_of(session, ctx.account_id)
+            assert cursor is not None
+            cursor.history_id = max(covered, cursor.history_id or 0)

@@ -4,10 +4,16 @@ changed: a mailbox with nothing new costs one history.list (2 units) and one eve
 from __future__ import annotations
 
 import base64
+import threading
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import select
 
+from sandbox.gmail_api import list_history
+from sandbox.handlers import Call
+from sandbox.server import default_handlers
+from sandbox.state import SandboxState
 from store.models import GmailCursor
 from tests.fixtures_sync import USER, SyncEnv, SyncEnvFactory, gmail_id, mailbox, message
 
@@ -157,4 +163,32 @@ def test_many_changes_are_applied_page_by_page_up_to_the_current_history_id(sync
         cursor = session.scalar(select(GmailCursor))
     assert cursor is not None
     assert cursor.history_id == int(env.state.history_id(USER))
+    env.assert_store_matches_sandbox()
+
+
+def test_a_history_page_without_records_leaves_the_cursor_where_it_was(sync_env: SyncEnvFactory) -> None:
+    # Gmail may answer a page with a nextPageToken and no records. Such a page says nothing about how far
+    # the history has been applied: moving the cursor to the answer's historyId would skip the pages after
+    # it whenever the sync stops (SIGTERM) or dies before reading them.
+    stop = threading.Event()
+    empty_first_page = threading.Event()
+
+    def history_list(state: SandboxState, call: Call) -> Any:
+        if empty_first_page.is_set() and call.one("pageToken") is None:
+            stop.set()  # Rapport is asked to stop while it applies this page
+            return {"nextPageToken": call.one("startHistoryId"), "historyId": state.history_id(call.user)}
+        return list_history(state, call)
+
+    handlers = {**default_handlers(), "gmail.users.history.list": history_list}
+    env = sync_env(mailbox([message(n, days_ago=n) for n in range(1, 4)]), handlers=handlers)
+    env.sync()
+    arrived = env.state.deliver(USER, from_="dana@acme.io", to=USER, subject="Still there?", body="Hi")
+    empty_first_page.set()
+
+    stopped = env.sync(stop=stop)
+    resumed = env.sync()
+
+    assert stopped.interrupted
+    assert not resumed.interrupted
+    assert arrived in env.stored_ids()
     env.assert_store_matches_sandbox()
