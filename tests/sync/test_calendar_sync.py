@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from store.models import Attendee, Calendar, CalendarCursor, Event, Finding
+from sync.calendar_sync import CALENDAR_CURSOR_VERSION
 from tests.fixtures_sync import (
     NOW,
     USER,
@@ -188,3 +189,29 @@ def test_a_configured_calendar_the_account_lacks_is_skipped(sync_env: SyncEnvFac
 
     assert not report.interrupted
     assert set(_events(env)) == {"coffee1", "offsite", "planning"}
+
+
+def test_a_newer_calendar_cursor_version_forces_a_full_resync(sync_env: SyncEnvFactory) -> None:
+    env = sync_env(_calendar_mailbox())
+    env.sync()
+    with env.session_factory.begin() as session:
+        cursor = session.scalar(select(CalendarCursor))
+        assert cursor is not None
+        cursor.version = CALENDAR_CURSOR_VERSION - 1
+        # A row as an older format stored it: only a full pass rewrites an event that did not change.
+        stale = session.scalar(select(Event).where(Event.gcal_id == "offsite"))
+        assert stale is not None
+        stale.summary = "written by an older format"
+    env.server.log.clear()
+
+    report = env.sync()
+
+    assert report.resynced
+    assert set(_events(env)) == {"coffee1", "offsite", "planning"}
+    assert _events(env)["offsite"].summary == "Meeting offsite"
+    assert env.server.log.count("calendar.events.list") == 1
+    with env.session_factory() as session:
+        cursor = session.scalar(select(CalendarCursor))
+    assert cursor is not None
+    assert cursor.version == CALENDAR_CURSOR_VERSION
+    assert cursor.phase == "incremental"
