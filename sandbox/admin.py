@@ -1,6 +1,16 @@
 """The admin JSON endpoint under /_admin/, for tests and tools that run the sandbox out of process.
 
-No authentication: the server answers it on loopback connections only.
+No authentication: the server answers it on loopback connections only. Routes (bodies are JSON objects):
+- GET health; GET calls (every call: method, user, cost, status, fault; and the units charged);
+  GET forbidden (calls Rapport must never make); GET faults (settings and every fault injected);
+- POST calls/clear; POST tokens {email, scopes?} (a refresh token and the client to use it with);
+  POST revoke {refresh_token}; POST expire (every access token now answers 401);
+  POST tokens/lifetime {seconds} (lifetime of access tokens issued from now on);
+- POST quota {units | null}; POST faults {rate, seed?, kinds?};
+- POST mutate {op, args} runs a `SandboxState` mutation or reader by name (deliver, user_sends,
+  user_sends_draft, user_deletes_draft, user_edits_draft, modify_labels, delete_message, expire_history,
+  add_event, update_event, cancel_event, set_response, invalidate_sync_tokens; drafts, message,
+  messages, history_id), e.g. {"op": "drafts", "args": {"user": "alex@example.com"}}.
 """
 
 from __future__ import annotations
@@ -118,6 +128,15 @@ def _expire(server: SandboxServer, payload: dict[str, Any]) -> AdminReply:
     return AdminReply(200, {})
 
 
+def _set_token_lifetime(server: SandboxServer, payload: dict[str, Any]) -> AdminReply:
+    """How long access tokens issued from now on live (Google's are an hour)."""
+    seconds = _required(payload, "seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
+        raise AdminRequestError("seconds must be a positive integer")
+    server.tokens.access_token_lifetime = seconds
+    return AdminReply(200, {"seconds": seconds})
+
+
 def _set_faults(server: SandboxServer, payload: dict[str, Any]) -> AdminReply:
     rate, seed, kinds = _required(payload, "rate"), payload.get("seed", 0), payload.get("kinds")
     try:
@@ -162,6 +181,7 @@ _POST_ROUTES: dict[str, Callable[[SandboxServer, dict[str, Any]], AdminReply]] =
     "tokens": _issue_tokens,
     "revoke": _revoke,
     "expire": _expire,
+    "tokens/lifetime": _set_token_lifetime,
     "mutate": _mutate,
     "faults": _set_faults,
     "quota": _set_quota,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httplib2
@@ -116,6 +117,20 @@ def test_expiring_access_tokens_over_admin_forces_a_refresh(
     assert [call.status for call in server.log.calls()] == [200, 401, 200]
 
 
+def test_the_access_token_lifetime_is_set_over_admin(
+    sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
+) -> None:
+    server = sandbox_factory(small_mailbox)
+    credentials = _credentials_from_admin(server, ALEX)
+
+    _admin(server, "POST", "tokens/lifetime", {"seconds": 900})
+    gmail_service(server, credentials).users().getProfile(userId="me").execute()
+
+    assert credentials.expiry is not None
+    lifetime = credentials.expiry - datetime.now(UTC).replace(tzinfo=None)
+    assert timedelta(seconds=890) < lifetime <= timedelta(seconds=900)
+
+
 def test_quota_and_faults_are_switched_over_admin(
     sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
 ) -> None:
@@ -149,6 +164,8 @@ def test_quota_and_faults_are_switched_over_admin(
         ("POST /_admin/faults", {"rate": 2}, 400),
         ("POST /_admin/faults", {"rate": 0.5, "kinds": ["explode"]}, 400),
         ("POST /_admin/tokens", {}, 400),
+        ("POST /_admin/tokens/lifetime", {"seconds": 0}, 400),
+        ("POST /_admin/tokens/lifetime", {"seconds": "an hour"}, 400),
     ],
 )
 def test_malformed_admin_requests_are_refused(
