@@ -1,8 +1,8 @@
 """awaiting_reply: a sent mail that expects an answer and got none (docs/rules.md, issues 4 and 10).
 
-The structural conditions (window, last in its thread, a human recipient, not a reply to a machine, not a
-thank-you note, no never-nudge label) are checked on metadata first; only the few mails that pass them
-need the expects-an-answer decision, which `rules.intents` makes from their bodies.
+The structural conditions (window, last in its thread and answered nowhere else, a human recipient, not a
+reply to a machine, not a thank-you note, no never-nudge label) are checked on metadata first; only the few
+mails that pass them need the expects-an-answer decision, which `rules.reply_intents` makes from their bodies.
 """
 
 from __future__ import annotations
@@ -78,13 +78,15 @@ def candidates(
         and row[1] not in thank_you_notes
         and not (row[8] or "").startswith(THANK_YOU_DRAFT_PREFIX)
     ]
+    answers = _answers_elsewhere(mailbox, [(row[9], row[4]) for row in rows])
+    rows = [row for row in rows if row[9] not in answers]
     if not rows:
         return []
     recipients = _human_recipients(mailbox, [row[0] for row in rows])
     context = _ThreadContext(mailbox, rows)
     met = _meetings_before(mailbox, min(row[4] for row in rows), thank_you_days)
     found: list[Candidate] = []
-    for message_id, gmail_id, thread_id, thread_gmail_id, sent_at, subject, snippet, in_reply_to, _ in rows:
+    for message_id, gmail_id, thread_id, thread_gmail_id, sent_at, subject, snippet, in_reply_to, *_ in rows:
         humans = recipients.get(message_id, [])
         if not humans or context.replies_to_machine(thread_id, message_id, sent_at, in_reply_to):
             continue
@@ -105,6 +107,23 @@ def candidates(
                 )
             )
     return found
+
+
+def _answers_elsewhere(
+    mailbox: Mailbox, sent: Sequence[tuple[str | None, datetime]]
+) -> dict[str, tuple[str | None, datetime]]:
+    """The first later message answering each sent mail (by In-Reply-To) in any thread, by the sent mail's
+    Message-ID: (from, when). An answer with a new subject lands in a thread of its own in Gmail."""
+    sent_at = {header.strip(): at for header, at in sent if header}
+    if not sent_at:
+        return {}
+    rows = queries.answers_to(mailbox.session, mailbox.account_id, sorted(sent_at), min(sent_at.values()))
+    answers: dict[str, tuple[str | None, datetime]] = {}
+    for in_reply_to, at, from_email in rows:
+        header = in_reply_to.strip()
+        if at > sent_at[header]:
+            answers.setdefault(header, (from_email, at))
+    return answers
 
 
 def _human_recipients(mailbox: Mailbox, message_ids: Sequence[int]) -> dict[int, list[Recipient]]:
@@ -224,16 +243,19 @@ def explain(
     threads: defaultdict[int, list[queries.AnyRow]] = defaultdict(list)
     for row in queries.thread_messages(mailbox.session, sorted({row[2] for row in sent.values()})):
         threads[row[0]].append(row)
+    answers = _answers_elsewhere(mailbox, [(row[4], row[3]) for row in sent.values()])
     resolutions: list[Resolution] = []
     for key in keys:
         message = sent.get(key.removeprefix(f"{KIND}:"))
         if message is None:
             resolutions.append(Resolution(key, "the mail is no longer in the mailbox"))
             continue
-        message_id, _gmail_id, thread_id, sent_at = message
-        later = [row for row in threads[thread_id] if row[1] != message_id and row[2] > sent_at]
-        if later:
-            resolutions.append(Resolution(key, _answered(later[0][3], later[0][2], mailbox)))
+        message_id, _gmail_id, thread_id, sent_at, header = message
+        later = [(row[3], row[2]) for row in threads[thread_id] if row[1] != message_id and row[2] > sent_at]
+        elsewhere = answers.get((header or "").strip())
+        answer = min([*later, *([elsewhere] if elsewhere else [])], key=lambda found: found[1], default=None)
+        if answer is not None:
+            resolutions.append(Resolution(key, _answered(*answer, mailbox)))
             continue
         resolutions.append(
             Resolution(key, _why_not_matching(sent_at, thread_id, rules_by_key.get(key), mailbox))

@@ -220,8 +220,8 @@ def awaiting_candidates(
     sent_after: datetime,
     sent_before: datetime,
 ) -> Sequence[AnyRow]:
-    """The user's mail sent in the window that is the last non-draft message of its thread:
-    (id, gmail id, thread id, thread gmail id, sent at, subject, snippet, in-reply-to, rapport key)."""
+    """The user's mail sent in the window that is the last non-draft message of its thread: (id, gmail id,
+    thread id, thread gmail id, sent at, subject, snippet, in-reply-to, rapport key, Message-ID)."""
     later = select(Message.id).where(
         Message.thread_id == _CANDIDATE.thread_id,
         not_(Message.is_draft),
@@ -238,6 +238,7 @@ def awaiting_candidates(
             _CANDIDATE.snippet,
             _CANDIDATE.in_reply_to,
             _CANDIDATE.rapport_key,
+            _CANDIDATE.message_id_header,
         )
         .join(Thread, Thread.id == _CANDIDATE.thread_id)
         .where(
@@ -250,6 +251,23 @@ def awaiting_candidates(
         )
     )
     return session.execute(query).all()
+
+
+def answers_to(
+    session: Session, account_id: int, header_ids: Sequence[str], since: datetime
+) -> Sequence[AnyRow]:
+    """Non-draft messages since `since` whose In-Reply-To names one of `header_ids`, wherever Gmail threaded
+    them (a changed subject starts a new thread): (in-reply-to, sent at, from)."""
+    rows: list[AnyRow] = []
+    for chunk in chunks(header_ids):
+        query = select(Message.in_reply_to, Message.internal_date, Message.from_email).where(
+            Message.account_id == account_id,
+            not_(Message.is_draft),
+            Message.internal_date >= since,
+            Message.in_reply_to.in_(chunk),
+        )
+        rows.extend(session.execute(query.order_by(Message.internal_date)))
+    return rows
 
 
 def recipients_of(session: Session, message_ids: Sequence[int]) -> Sequence[AnyRow]:
@@ -294,12 +312,12 @@ def messages_by_header_id(session: Session, account_id: int, header_ids: Sequenc
 
 
 def messages_by_gmail_id(session: Session, account_id: int, gmail_ids: Sequence[str]) -> Sequence[AnyRow]:
-    """(id, gmail id, thread id, sent at) of messages by Gmail id."""
+    """(id, gmail id, thread id, sent at, Message-ID) of messages by Gmail id."""
     rows: list[AnyRow] = []
     for chunk in chunks(gmail_ids):
-        query = select(Message.id, Message.gmail_id, Message.thread_id, Message.internal_date).where(
-            Message.account_id == account_id, Message.gmail_id.in_(chunk)
-        )
+        query = select(
+            Message.id, Message.gmail_id, Message.thread_id, Message.internal_date, Message.message_id_header
+        ).where(Message.account_id == account_id, Message.gmail_id.in_(chunk))
         rows.extend(session.execute(query))
     return rows
 

@@ -236,3 +236,43 @@ def test_each_candidate_body_is_fetched_once_and_the_reply_resolves_the_finding(
     assert env.findings("awaiting_reply") == []
     [stored] = env.stored_findings()
     assert stored.state_reason == f"dana@acme.io replied on {hours_ago(2).day} {hours_ago(2):%b}"
+
+
+def test_an_answer_that_changed_the_subject_still_settles_the_question(rules_env: RulesEnvFactory) -> None:
+    # A new subject makes Gmail start a new thread, but In-Reply-To still names the question it answers.
+    scenario = Scenario()
+    sent = scenario.user_writes(DANA, "Schedule", QUESTION, at=days_ago(10))
+    env = rules_env(scenario)
+    env.run([AWAITING])
+    assert [f["message_id"] for f in env.findings("awaiting_reply")] == [sent.id]
+
+    answer = env.sync_env.state.deliver(
+        USER,
+        from_="Dana Kim <dana@acme.io>",
+        to=USER,
+        subject="Next week's schedule (final)",
+        body="Attached.",
+        in_reply_to=sent.id,
+        at=hours_ago(2),
+    )
+    report = env.run([AWAITING])
+
+    assert env.sync_env.state.message(USER, answer)["threadId"] != sent.thread_id
+    assert report.resolved == 1
+    assert env.findings("awaiting_reply") == []
+    [stored] = env.stored_findings()
+    assert stored.state_reason == f"dana@acme.io replied on {hours_ago(2).day} {hours_ago(2):%b}"
+
+    with_answer_from_the_start = Scenario()
+    asked = with_answer_from_the_start.user_writes(DANA, "Schedule", QUESTION, at=days_ago(10))
+    with_answer_from_the_start.mail(
+        sender=DANA,
+        to=USER,
+        subject="Next week's schedule (final)",
+        body="Attached.",
+        at=days_ago(9),
+        headers=[("In-Reply-To", asked.message_id)],
+    )
+    fresh = rules_env(with_answer_from_the_start)
+    fresh.run([AWAITING])
+    assert fresh.findings("awaiting_reply") == []
