@@ -19,7 +19,8 @@ from rapport.demo import demo
 from rapport.errors import RapportError
 from rapport.oauth import Interaction, run_auth
 from rapport.sandbox_cli import sandbox_group
-from rapport.status import collect_status, render_status
+from rapport.status import collect_status
+from rapport.status_table import render_status
 from rapport.store_access import open_store, shown_url, sqlite_file
 from rapport.token_store import write_private_file
 

@@ -19,6 +19,7 @@ from rich.console import Console
 from rapport.cli_state import CliState, account_option_value, state_of
 from rapport.config import RapportConfig
 from rapport.cycle import FULL_CYCLE, RULES_ONLY, SYNC_ONLY, draft_steps
+from rapport.errors import with_fix
 from rapport.preview_table import account_title, render_drafts, render_preview
 from rapport.progress import sync_progress
 from rapport.runs import AccountRun, RunResult, build_daemon, run_accounts
@@ -161,9 +162,7 @@ def report_problems(result: RunResult) -> None:
         name = account_run.account.name
         if outcome.failed:
             named = "" if outcome.error.startswith(f'account "{name}"') else f"account {name}: "
-            told = not outcome.fix or outcome.fix in outcome.error
-            fix = "" if told else f" — fix: {outcome.fix}"
-            click.echo(f"rapport: {named}{outcome.error}{fix}", err=True)
+            click.echo(f"rapport: {named}{with_fix(outcome.error, outcome.fix)}", err=True)
         elif outcome.outcome == "skipped":
             click.echo(f"rapport: account {name} skipped: {outcome.error}", err=True)
         elif outcome.outcome == "stopped":

@@ -17,6 +17,13 @@ EXIT_USAGE = 2
 REFUSED = "Google refused the saved token (revoked or expired)"
 
 
+def with_fix(message: str, fix: str) -> str:
+    """`message` followed by " — fix: FIX", unless the message already names the fix (or there is none)."""
+    if not fix or fix in message:
+        return message
+    return f"{message} — fix: {fix}"
+
+
 class RapportError(Exception):
     """Base of the errors the CLI turns into a message and an exit code."""
 

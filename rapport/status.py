@@ -1,5 +1,6 @@
-"""`rapport status`: per account, the last cycle and its outcome, cursors, open findings by kind, drafts
-written, the last audit, and the last error with its fix — as a rich table or as JSON.
+"""What `rapport status` knows about each account, read from the store: the last cycle and its outcome,
+cursors, open findings by kind, drafts written, the last audit, and the last error with its fix
+(`rapport.status_table` shows it to a person; `status --json` prints it as it is).
 
 The JSON keys (`account`, `email`, `last_cycle`, `last_error`, `gmail_cursor`, `calendars`,
 `open_findings`, `drafts`, `last_audit`, `token_file_present`) are an interface scripts may rely on.
@@ -10,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -132,80 +131,3 @@ def _never_run(account: AccountSettings) -> dict[str, Any]:
         "drafts": {},
         "last_audit": None,
     }
-
-
-def render_status(console: Console, statuses: list[dict[str, Any]]) -> None:
-    """The status as a table, then one line per problem with its fix."""
-    table = Table(title="Rapport accounts")
-    for column in (
-        "Account",
-        "Last cycle",
-        "Outcome",
-        "Synced",
-        "Open findings",
-        "Drafts written",
-        "Sync cursors",
-        "Last audit",
-    ):
-        table.add_column(column)
-    for status in statuses:
-        cycle = status["last_cycle"]
-        findings = status["open_findings"]
-        cursor = status["gmail_cursor"]
-        table.add_row(
-            f"{status['account']}\n{status['email']}",
-            _when(cycle["started_at"]) if cycle else "never",
-            cycle["outcome"] if cycle else "-",
-            f"{cycle['synced_messages']} mails, {cycle['synced_events']} events" if cycle else "-",
-            f"{findings['thank_you']} thank-you\n{findings['cold_contact']} cold\n"
-            f"{findings['awaiting_reply']} awaiting reply",
-            str(sum(count for state, count in status["drafts"].items() if state != "pending")),
-            _cursors(cursor, status["calendars"]),
-            _audit(status["last_audit"]),
-        )
-    console.print(table)
-    for line in problem_lines(statuses):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-
-
-def _cursors(cursor: dict[str, Any] | None, calendars: list[dict[str, Any]]) -> str:
-    gmail = f"Gmail: {cursor['phase']} (history {cursor['history_id']})" if cursor else "Gmail: not started"
-    lines = [gmail] + [
-        f"{calendar['calendar']}: {'synced' if calendar['synced'] else 'not synced yet'}"
-        for calendar in calendars
-    ]
-    return "\n".join(lines)
-
-
-def _audit(audit: dict[str, Any] | None) -> str:
-    if audit is None:
-        return "not yet"
-    gap = f"{audit['missing']} missing (restored {audit['repaired']})" if audit["missing"] else "no gap"
-    return f"{_when(audit['at'])}\n{audit['sampled']} checked, {gap}"
-
-
-def problem_lines(statuses: list[dict[str, Any]]) -> list[str]:
-    """What needs the user: a missing token, a failed last cycle (with its fix), a gap the audit found."""
-    lines: list[str] = []
-    for status in statuses:
-        name = status["account"]
-        if not status["token_file_present"]:
-            lines.append(f"{name}: no saved token — run: rapport auth --account {name}")
-        error = status["last_error"]
-        if error is not None and not error["resolved"]:
-            told = not error["fix"] or error["fix"] in (error["error"] or "")
-            fix = "" if told else f" — fix: {error['fix']}"
-            lines.append(f"{name}: last cycle failed at {_when(error['at'])}: {error['error']}{fix}")
-        audit = status["last_audit"]
-        if audit is not None and audit["missing"]:
-            lines.append(
-                f"{name}: the audit at {_when(audit['at'])} found {audit['missing']} recent messages missing "
-                f"from the store and restored them (the log names them)"
-            )
-    return lines
-
-
-def _when(iso: str | None) -> str:
-    if iso is None:
-        return "-"
-    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")

@@ -97,6 +97,30 @@ def test_status_shows_the_failed_account_with_its_fix_beside_the_healthy_one(
     assert "home: last cycle failed" not in table.output
 
 
+def test_the_status_reads_whole_on_an_80_column_terminal(rapport_config: ConfigWriter) -> None:
+    long_email = "firstname.lastname@a-long-company-name.example"
+    config_path = rapport_config(
+        accounts=[f'name = "work"\nemail = "{long_email}"\ntoken_file = "tokens/work.json"']
+    )
+    path, config = load_config(str(config_path))
+    store = open_store(path, config)
+    add_findings(store.sessions, store.account_ids["work"])
+    cycle = InstantCycle(CycleStats(synced=1739, events=172, found=74, drafted=10))
+    records = CycleRecords(store.sessions, store.account_ids)
+    Daemon([AccountJob("work", long_email, cycle)], SETTINGS, recorder=records).run_once()
+    store.engine.dispose()
+
+    table = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--config", str(config_path), "status"])
+
+    assert table.exit_code == 0, table.output
+    assert "…" not in table.output
+    assert f"work ({long_email})" in table.output
+    assert "thank-you: 2, cold contact: 1, awaiting reply: 0" in table.output
+    assert "1 (in Gmail: 1)" in table.output
+    assert "1739 mails and 172 events synced" in table.output
+    assert max(len(line.rstrip()) for line in table.output.splitlines()) <= 80
+
+
 def test_a_later_successful_cycle_marks_the_last_error_resolved(rapport_config: ConfigWriter) -> None:
     path, config = load_config(str(rapport_config()))
     store = open_store(path, config)

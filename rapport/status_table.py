@@ -1,0 +1,132 @@
+"""`rapport status` for a person: one block per account, a label and its value on each line, then what
+needs the user (a missing token, a failed last cycle with its fix, a gap the audit found).
+
+A block is two columns whatever the terminal's width, so it reads on an 80-column terminal too: the
+values wrap, nothing is cut off. The data is `rapport.status`'s, the same that `status --json` prints.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from rapport.errors import with_fix
+
+FINDING_LABELS = (
+    ("thank_you", "thank-you"),
+    ("cold_contact", "cold contact"),
+    ("awaiting_reply", "awaiting reply"),
+)
+# What became of the drafts Rapport wrote ("pending": being written, not yet in Gmail).
+DRAFT_LABELS = (
+    ("written", "in Gmail"),
+    ("user_edited", "edited by you"),
+    ("sent", "sent"),
+    ("deleted_by_user", "deleted by you"),
+    ("withdrawn", "withdrawn by Rapport"),
+)
+OUTCOME_LABELS = {
+    "running": "running now",
+    "stopped": "stopped before the end (the next cycle resumes)",
+    "auth_error": "failed: authorization",
+    "error": "failed",
+}
+
+
+def render_status(console: Console, statuses: list[dict[str, Any]]) -> None:
+    """Each account's block, then one line per problem with its fix."""
+    for status in statuses:
+        console.print(f"{status['account']} ({status['email']})", style="bold", markup=False, highlight=False)
+        block = Table.grid(padding=(0, 2))
+        block.add_column(no_wrap=True)
+        block.add_column(overflow="fold")
+        for label, value in _rows(status):
+            block.add_row(f"  {label}", value)
+        console.print(block, markup=False, highlight=False)
+        console.print()
+    for line in problem_lines(statuses):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _rows(status: dict[str, Any]) -> list[tuple[str, str]]:
+    findings = status["open_findings"]
+    return [
+        ("Last cycle", _cycle(status["last_cycle"])),
+        ("Open findings", ", ".join(f"{label}: {findings[kind]}" for kind, label in FINDING_LABELS)),
+        ("Drafts written", _drafts(status["drafts"])),
+        ("Gmail", _gmail(status["gmail_cursor"])),
+        ("Calendars", _calendars(status["calendars"])),
+        ("Last audit", _audit(status["last_audit"])),
+    ]
+
+
+def _cycle(cycle: dict[str, Any] | None) -> str:
+    if cycle is None:
+        return "never"
+    outcome = OUTCOME_LABELS.get(cycle["outcome"], cycle["outcome"])
+    return (
+        f"{_when(cycle['started_at'])}, {outcome}: {cycle['synced_messages']} mails and "
+        f"{cycle['synced_events']} events synced, {cycle['found']} found, {cycle['drafted']} drafted"
+    )
+
+
+def _drafts(drafts: dict[str, int]) -> str:
+    written = sum(count for state, count in drafts.items() if state != "pending")
+    parts = [f"{label}: {drafts[state]}" for state, label in DRAFT_LABELS if drafts.get(state)]
+    return f"{written} ({', '.join(parts)})" if parts else str(written)
+
+
+def _gmail(cursor: dict[str, Any] | None) -> str:
+    if cursor is None:
+        return "not synced yet (rapport sync)"
+    phase = (
+        f"up to date with history {cursor['history_id']}"
+        if cursor["phase"] == "incremental"
+        else "first sync not finished (the next sync resumes it)"
+    )
+    return f"{phase}, as of {_when(cursor['updated_at'])}"
+
+
+def _calendars(calendars: list[dict[str, Any]]) -> str:
+    if not calendars:
+        return "not synced yet"
+    return ", ".join(
+        f"{calendar['calendar']} {'synced' if calendar['synced'] else 'not synced yet'}"
+        for calendar in calendars
+    )
+
+
+def _audit(audit: dict[str, Any] | None) -> str:
+    if audit is None:
+        return "not yet"
+    gap = f"{audit['missing']} missing (restored {audit['repaired']})" if audit["missing"] else "no gap"
+    return f"{_when(audit['at'])}: {audit['sampled']} checked, {gap}"
+
+
+def problem_lines(statuses: list[dict[str, Any]]) -> list[str]:
+    """What needs the user: a missing token, a failed last cycle (with its fix), a gap the audit found."""
+    lines: list[str] = []
+    for status in statuses:
+        name = status["account"]
+        if not status["token_file_present"]:
+            lines.append(f"{name}: no saved token — run: rapport auth --account {name}")
+        error = status["last_error"]
+        if error is not None and not error["resolved"]:
+            told = with_fix(error["error"] or "", error["fix"] or "")
+            lines.append(f"{name}: last cycle failed at {_when(error['at'])}: {told}")
+        audit = status["last_audit"]
+        if audit is not None and audit["missing"]:
+            lines.append(
+                f"{name}: the audit at {_when(audit['at'])} found {audit['missing']} recent messages missing "
+                f"from the store and restored them (the log names them)"
+            )
+    return lines
+
+
+def _when(iso: str | None) -> str:
+    if iso is None:
+        return "-"
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
