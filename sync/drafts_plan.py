@@ -3,10 +3,10 @@
 Addressing and threading, per kind:
 - thank-you: a new message to the meeting's attendees — one draft per attendee (key = occasion key + ":" +
   address) or one to all of them (key = occasion key), as `thank_you_mode` says;
-- cold contact: a reply in the most recent *direct* thread with the person (no list headers: a private note
-  does not belong in a list thread), under any of their addresses, to the address they used there,
-  answering that thread's last message, unless the thread is older than `cold_reply_max_thread_age_days`
-  — then a new message;
+- cold contact: a reply in the most recent *private* thread with the person (no list mail in it, modern or
+  relayed the old way: a personal note does not belong in a list thread), under any of their addresses, to
+  the address they used there, answering that thread's last message, unless the thread is older than
+  `cold_reply_max_thread_age_days` — then a new message;
 - awaiting reply: a follow-up in the same thread, answering the user's own sent mail.
 
 A reply carries the thread id, In-Reply-To/References from the message answered and "Re: " + its subject:
@@ -19,9 +19,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
+from rules.lists import RELAY_PRECEDENCES
 from rules.render_context import Contact, DraftFacts, MeetingFacts, ThreadFacts
 from rules.rendering import DraftTemplate, render_draft
 from rules.settings import UserSettings
@@ -210,11 +211,28 @@ def _person_emails(session: Session, finding: Finding, emails: tuple[str, ...]) 
     return tuple(dict.fromkeys([*emails, *others]))
 
 
+def _list_thread() -> ColumnElement[bool]:
+    """The candidate message's thread holds list mail: a list header, or an old-style relay (a bulk
+    Precedence with a Sender). The user's own copy of a list post carries neither, so the whole thread is
+    asked."""
+    other = aliased(Message)
+    return exists().where(
+        other.thread_id == Message.thread_id,
+        or_(
+            other.list_id.is_not(None),
+            other.list_post.is_not(None),
+            other.x_mailing_list.is_not(None),
+            other.mailing_list.is_not(None),
+            and_(func.lower(other.precedence).in_(RELAY_PRECEDENCES), other.sender_email.is_not(None)),
+        ),
+    )
+
+
 def _latest_direct_thread(
     session: Session, account_id: int, emails: tuple[str, ...]
 ) -> tuple[_Parent, str] | None:
-    """The last message of the most recent thread in which the user and the person wrote to each other,
-    and the person's address in that exchange."""
+    """The last message of the most recent private thread (no list mail in it) in which the user and the
+    person wrote to each other, and the person's address in that exchange."""
     to_them = exists().where(
         MessageAddress.message_id == Message.id,
         MessageAddress.role.in_(("to", "cc")),
@@ -225,9 +243,8 @@ def _latest_direct_thread(
         .where(
             Message.account_id == account_id,
             Message.is_draft.is_(False),
-            Message.list_id.is_(None),
-            Message.list_post.is_(None),
             or_(Message.from_email.in_(emails), and_(Message.is_sent.is_(True), to_them)),
+            ~_list_thread(),
         )
         .order_by(Message.internal_date.desc())
         .limit(1)

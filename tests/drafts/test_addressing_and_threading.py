@@ -108,6 +108,41 @@ def test_a_cold_contact_with_two_addresses_is_answered_where_they_last_wrote(
     assert draft.subject == "Re: New job!"
 
 
+def test_a_cold_contact_is_never_answered_inside_a_mailing_list_thread(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    # Sam last wrote on a list relayed the old way (no List-* header, only Precedence and a bounce Sender);
+    # the user's answer copied the list. A personal note belongs in their last private thread.
+    scenario = draft_scenario()
+    post = scenario.state.deliver(
+        ALEX,
+        from_=f"Sam Lee <{SAM}>",
+        to="hikers@lists.example",
+        subject="Saturday walk",
+        body="Who is in?",
+        headers=[("Precedence", "bulk"), ("Sender", "hikers-bounces@lists.example")],
+        at=NOW - timedelta(days=110),
+    )
+    scenario.state.user_sends(
+        ALEX,
+        to=SAM,
+        cc="hikers@lists.example",
+        subject="Re: Saturday walk",
+        body="Count me in.",
+        in_reply_to=post,
+        at=NOW - timedelta(days=109),
+    )
+    scenario.sync_and_find()
+
+    scenario.write()
+
+    (draft,) = [d for d in scenario.gmail_drafts() if d.key and d.key.startswith(f"cold_contact:{SAM}:")]
+    assert draft.key != COLD_SAM  # the list exchange is the last interaction…
+    assert draft.thread_id == ROADMAP_THREAD  # …but the draft answers the last private thread
+    assert draft.to == [("Sam Lee", SAM)]
+    assert draft.subject == "Re: Roadmap"
+
+
 def test_a_cold_contact_whose_last_thread_is_too_old_gets_a_new_message(
     draft_scenario: DraftScenarioFactory,
 ) -> None:
