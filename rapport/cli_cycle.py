@@ -51,8 +51,8 @@ def run(ctx: click.Context, once: bool) -> None:
     state.setup_logging(config)
     with opened_store(state, config) as store:
         if once:
+            # Each account's log line says what failed and its fix: no second report on stderr.
             result = run_accounts(config, store, config.accounts, FULL_CYCLE, record=True, log_outcomes=True)
-            report_problems(result)
             exit_code = result.exit_code
         else:
             daemon, _cycles = build_daemon(config, store, config.accounts, FULL_CYCLE, record=True)

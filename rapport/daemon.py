@@ -24,7 +24,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from rapport.config import DaemonSettings
-from rapport.errors import EXIT_CYCLE_FAILED, EXIT_OK
+from rapport.errors import EXIT_CYCLE_FAILED, EXIT_OK, with_fix
 from rapport.failures import StepError, describe
 from rapport.signals import on_stop_signal
 
@@ -91,7 +91,7 @@ class CycleOutcome:
             f"account={self.account} synced={stats.synced} found={stats.found} drafted={stats.drafted} "
             f"errors={stats.errors} duration={self.duration_seconds:.1f}s outcome={self.outcome}"
         )
-        return f"{line}: {self.error}" if self.error else line
+        return f"{line}: {with_fix(self.error, self.fix)}" if self.error else line
 
 
 class CycleRecorder(Protocol):

@@ -30,10 +30,13 @@ def test_a_revoked_token_fails_its_account_and_the_other_still_syncs_and_drafts(
     as_json = {entry["account"]: entry for entry in json.loads(rapport.invoke("status", "--json").output)}
 
     assert result.exit_code == 1
-    assert (
-        f'rapport: account "home" ({KIM}): Google refused the saved token (revoked or expired) — run: {FIX}\n'
-        in result.stderr
+    [failed] = [line for line in result.stderr.splitlines() if "account=home" in line]
+    assert " ERROR rapport.daemon: account=home synced=0 found=0 drafted=0 errors=1 " in failed
+    assert failed.endswith(
+        f'outcome=auth_error: account "home" ({KIM}): Google refused the saved token (revoked or expired)'
+        f" — run: {FIX}"
     )
+    assert "rapport: account" not in result.stderr  # the log line says it all, once
     assert "Traceback" not in result.output
     assert rapport.draft_keys("work") == expected_draft_keys(1, now)
     assert rapport.draft_keys("home") == []

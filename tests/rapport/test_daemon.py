@@ -21,6 +21,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from rapport.config import DaemonSettings
 from rapport.daemon import AccountJob, CycleOutcome, CycleStats, Daemon
 from rapport.errors import AuthRequired
+from rapport.failures import RETRY_LATER, Failure, StepError
 from rapport.logging_setup import JsonFormatter
 
 WAIT = 10.0  # a safety net so a broken daemon fails the test instead of hanging it; never a measurement
@@ -176,6 +177,22 @@ def test_an_auth_error_wrapped_by_a_lower_layer_is_still_recognised() -> None:
 
     assert outcomes[0].outcome == "auth_error"
     assert outcomes[0].fix == "rapport auth --account work"
+
+
+def test_a_failed_cycles_log_line_names_the_fix(caplog: pytest.LogCaptureFixture) -> None:
+    throttled = Failure("error", "sync: Google did not answer (429 rateLimitExceeded)", RETRY_LATER, True)
+    daemon = Daemon(
+        [AccountJob("work", "me@work.example", InstantCycle(error=StepError(throttled)))], SETTINGS
+    )
+
+    with caplog.at_level(logging.INFO, logger="rapport.daemon"):
+        daemon.run_once()
+
+    [line] = [record.getMessage() for record in caplog.records if record.getMessage().startswith("account=")]
+    assert line.endswith(
+        "outcome=error: sync: Google did not answer (429 rateLimitExceeded) — fix: nothing to do: "
+        "the next cycle retries (check the network if this persists)"
+    )
 
 
 def test_any_other_failure_is_logged_with_its_traceback_and_exits_1(caplog: pytest.LogCaptureFixture) -> None:
