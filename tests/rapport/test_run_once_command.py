@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from store.models import CycleRun, Draft, Finding
 from tests.fixtures_rapport import (
     ALEX,
+    KIM,
     OPS,
     SandboxRapport,
     SandboxRapportFactory,
@@ -56,6 +57,22 @@ def test_one_cycle_finds_the_occasions_and_writes_their_drafts_into_gmail(
     assert drafts == ["written", "written", "written"]
     assert (cycle.outcome, cycle.synced_messages, cycle.found, cycle.drafted) == ("ok", 4, 3, 3)
     assert rapport.server.log.count("gmail.users.messages.send") == 0
+
+
+def test_the_log_has_one_line_per_cycle_per_account_and_each_steps_detail_only_at_debug(
+    sandbox_rapport: SandboxRapportFactory,
+) -> None:
+    rapport = sandbox_rapport(networkers_mailbox(ALEX, KIM), accounts={"work": ALEX, "home": KIM})
+
+    first = rapport.invoke("run", "--once")
+    second = rapport.invoke("-v", "run", "--once")
+
+    assert first.exit_code == 0, first.output
+    lines = first.stderr.splitlines()
+    assert len(lines) == 2, first.stderr
+    assert " INFO rapport.daemon: account=work synced=4 found=3 drafted=3 errors=0 " in lines[0]
+    assert " INFO rapport.daemon: account=home synced=4 found=3 drafted=3 errors=0 " in lines[1]
+    assert " INFO sync.service: sync account=" in second.stderr  # the steps' own lines, at -v
 
 
 def test_later_cycles_write_nothing_new_and_cost_only_the_change_checks(
