@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 
 from rapport.cli_state import CliState, account_option_value, state_of
-from rapport.config import RapportConfig
+from rapport.config import AccountSettings, RapportConfig
 from rapport.cycle import FULL_CYCLE, RULES_ONLY, SYNC_ONLY, draft_steps
 from rapport.errors import with_fix
 from rapport.preview_table import account_title, render_drafts, render_preview
@@ -26,10 +26,21 @@ from rapport.runs import AccountRun, RunResult, build_daemon, run_accounts
 from rapport.store_access import Store, open_store
 from rules.report import findings_json
 from rules.report import preview as preview_rows
+from store.models import GmailCursor
 
 ACCOUNT_OPTION = click.option(
     "--account", "account_name", metavar="NAME", help="Only this account (default: every account)."
 )
+
+
+def interactive_start(
+    ctx: click.Context, account_name: str | None
+) -> tuple[CliState, RapportConfig, list[AccountSettings]]:
+    """What `sync`, `preview` and `draft` begin with: the config, quiet logging, the accounts chosen."""
+    state = state_of(ctx)
+    config = state.config()
+    state.setup_logging(config, interactive=True)
+    return state, config, account_option_value(config, account_name)
 
 
 @contextmanager
@@ -65,10 +76,7 @@ def run(ctx: click.Context, once: bool) -> None:
 @click.pass_context
 def sync(ctx: click.Context, account_name: str | None) -> None:
     """Bring the store up to date with Gmail and the calendars (nothing else)."""
-    state = state_of(ctx)
-    config = state.config()
-    state.setup_logging(config, interactive=True)
-    accounts = account_option_value(config, account_name)
+    state, config, accounts = interactive_start(ctx, account_name)
     console = Console()
     bars = sync_progress(console)
     with opened_store(state, config) as store:
@@ -106,12 +114,10 @@ def sync_line(account_run: AccountRun) -> str | None:
 @click.pass_context
 def preview(ctx: click.Context, as_json: bool, account_name: str | None) -> None:
     """Run the rules over the store and show the open findings with their reasons, strongest first."""
-    state = state_of(ctx)
-    config = state.config()
-    state.setup_logging(config, interactive=True)
-    accounts = account_option_value(config, account_name)
+    state, config, accounts = interactive_start(ctx, account_name)
     with opened_store(state, config) as store:
         result = run_accounts(config, store, accounts, RULES_ONLY)
+        warn_if_not_synced(store, result)
         with store.sessions() as session:
             if as_json:
                 findings: list[dict[str, Any]] = [
@@ -139,12 +145,10 @@ def preview(ctx: click.Context, as_json: bool, account_name: str | None) -> None
 @click.pass_context
 def draft(ctx: click.Context, dry_run: bool, account_name: str | None) -> None:
     """Bring the findings up to date and write their drafts into Gmail (never sends); print each one."""
-    state = state_of(ctx)
-    config = state.config()
-    state.setup_logging(config, interactive=True)
-    accounts = account_option_value(config, account_name)
+    state, config, accounts = interactive_start(ctx, account_name)
     with opened_store(state, config) as store:
         result = run_accounts(config, store, accounts, draft_steps(dry_run=dry_run))
+        warn_if_not_synced(store, result)
     console = Console()
     for account_run in result.runs:
         report = account_run.cycle.results.drafts
@@ -153,6 +157,20 @@ def draft(ctx: click.Context, dry_run: bool, account_name: str | None) -> None:
             render_drafts(console, title, report)
     report_problems(result)
     ctx.exit(result.exit_code)
+
+
+def warn_if_not_synced(store: Store, result: RunResult) -> None:
+    """`preview` and `draft` work on what the store holds: say so when it holds no whole mailbox yet (an
+    account that failed has its own line, with its fix)."""
+    with store.sessions() as session:
+        for account in (run.account for run in result.runs if not run.outcome.failed):
+            cursor = session.get(GmailCursor, store.account_ids[account.name])
+            if cursor is None or cursor.phase != "incremental":
+                click.echo(
+                    f"rapport: account {account.name} has not finished its first sync, so its findings "
+                    "are incomplete — run: rapport sync",
+                    err=True,
+                )
 
 
 def report_problems(result: RunResult) -> None:

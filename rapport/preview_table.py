@@ -38,8 +38,9 @@ def render_preview(console: Console, title: str, preview: Preview, *, per_kind: 
             shown.append(row)
     table = Table(title=f"Open findings — {title}", title_justify="left", show_lines=True, expand=True)
     table.add_column("Kind", no_wrap=True)
-    table.add_column("Who", ratio=2)
-    table.add_column("Why", ratio=3)
+    # A narrow terminal wraps an address over two lines rather than cutting it to "dana@ac…".
+    table.add_column("Who", ratio=2, overflow="fold")
+    table.add_column("Why", ratio=3, overflow="fold")
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("State", no_wrap=True)
     for row in shown:

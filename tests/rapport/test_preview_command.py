@@ -10,7 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
+from rapport.cli import cli
 from tests.fixtures_rapport import (
     ALEX,
     DANA,
@@ -147,3 +149,36 @@ def test_the_table_shows_reasons_strongest_first_and_counts_the_cold_contacts_le
         if f"│ {label}" in line
     ]
     assert kinds == ["thank-you", "cold contact", "awaiting reply"]
+
+
+def test_the_table_reads_whole_on_an_80_column_terminal(sandbox_rapport: SandboxRapportFactory) -> None:
+    rapport = sandbox_rapport(networkers_mailbox(ALEX))
+    assert rapport.invoke("sync").exit_code == 0
+
+    table = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--config", str(rapport.config), "preview"])
+
+    assert table.exit_code == 0, table.output
+    assert "…" not in table.output  # long addresses wrap inside their cell instead of being cut
+    assert max(len(line) for line in table.output.splitlines()) <= 80
+
+
+def test_preview_and_draft_before_the_first_sync_say_to_sync_first(
+    sandbox_rapport: SandboxRapportFactory,
+) -> None:
+    rapport = sandbox_rapport(networkers_mailbox(ALEX))
+
+    before = [
+        rapport.invoke(*command) for command in (["preview"], ["preview", "--json"], ["draft", "--dry-run"])
+    ]
+    assert rapport.invoke("sync").exit_code == 0
+    after = rapport.invoke("preview")
+
+    hint = (
+        "rapport: account work has not finished its first sync, so its findings are incomplete"
+        " — run: rapport sync"
+    )
+    for result in before:
+        assert result.exit_code == 0, result.output
+        assert hint in result.stderr
+    assert json.loads(before[1].stdout) == []
+    assert hint not in after.stderr
