@@ -36,10 +36,6 @@ def default_client_secrets() -> Path:
     return user_config_dir() / "client_secret.json"
 
 
-def default_token_file(account_name: str) -> Path:
-    return user_config_dir() / "tokens" / f"{account_name}.json"
-
-
 def expand_path(raw: str | os.PathLike[str], base_dir: Path | None = None) -> Path:
     """`~` becomes the home directory; a relative path is taken from `base_dir` (the config file's folder)."""
     path = Path(raw).expanduser()

@@ -25,22 +25,29 @@ from sandbox.state import SandboxState
 DEFAULT_PORT = 8765
 
 
+def write_sandbox_token(server: SandboxServer, email: str, path: Path) -> str:
+    """A token file for sandbox user `email` with a fresh refresh token from the sandbox's token endpoint
+    (google-auth authorized-user JSON, as `rapport auth` writes); returns the refresh token."""
+    refresh_token = server.tokens.issue_refresh_token(email)
+    write_token_file(
+        path,
+        {
+            "refresh_token": refresh_token,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "token_uri": server.token_uri,
+            "scopes": list(RAPPORT_SCOPES),
+        },
+    )
+    return refresh_token
+
+
 def write_sandbox_tokens(server: SandboxServer, directory: Path) -> dict[str, Path]:
     """One fresh token file per sandbox user, named after the address; returns user → path."""
     written: dict[str, Path] = {}
     for email in server.state.users:
-        path = directory / f"{email}.json"
-        write_token_file(
-            path,
-            {
-                "refresh_token": server.tokens.issue_refresh_token(email),
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "token_uri": server.token_uri,
-                "scopes": list(RAPPORT_SCOPES),
-            },
-        )
-        written[email] = path
+        written[email] = directory / f"{email}.json"
+        write_sandbox_token(server, email, written[email])
     return written
 
 

@@ -26,8 +26,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from rapport.cli import cli
-from rapport.token_store import write_token_file
-from sandbox.oauth import CLIENT_ID, CLIENT_SECRET, RAPPORT_SCOPES
+from rapport.sandbox_cli import write_sandbox_token
 from sandbox.server import SandboxServer
 
 ConfigWriter = Callable[..., Path]
@@ -204,22 +203,6 @@ def networkers_mailbox(*users: str, now: datetime | None = None) -> dict[str, An
     }
 
 
-def sandbox_token(server: SandboxServer, user: str, path: Path) -> str:
-    """Write the token file `rapport sandbox serve` would for `user`; returns its refresh token."""
-    refresh_token = server.tokens.issue_refresh_token(user)
-    write_token_file(
-        path,
-        {
-            "refresh_token": refresh_token,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "token_uri": server.token_uri,
-            "scopes": list(RAPPORT_SCOPES),
-        },
-    )
-    return refresh_token
-
-
 @dataclass
 class SandboxRapport:
     """A sandbox, a config pointing Rapport at it (store, tokens) and ways to run `rapport` on it."""
@@ -272,7 +255,7 @@ def sandbox_rapport_config(
     tables: list[str] = []
     for name, user in accounts.items():
         token_file = root / "tokens" / f"{name}.json"
-        refresh_tokens[name] = sandbox_token(server, user, token_file)
+        refresh_tokens[name] = write_sandbox_token(server, user, token_file)
         tables.append(f'name = "{name}"\nemail = "{user}"\ntoken_file = "{token_file}"')
     sections: dict[str, str | list[str]] = {
         "store": f'url = "{store_url}"',

@@ -12,31 +12,15 @@ from typing import Any
 import pytest
 
 from rapport.errors import AuthRequired
+from rapport.sandbox_cli import write_sandbox_token
 from rapport.token_store import load_credentials, write_token_file
-from sandbox.oauth import CLIENT_ID, CLIENT_SECRET, RAPPORT_SCOPES
-from sandbox.server import SandboxServer
+from sandbox.oauth import CLIENT_ID, CLIENT_SECRET
 from sandbox.testing import gmail_service
 from tests.fixtures_sandbox import ALEX, SandboxFactory
 
 
 def mode_of(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def sandbox_token_file(server: SandboxServer, path: Path) -> str:
-    """Write the token file `rapport sandbox serve` would: a fresh refresh token for Alex. Returns it."""
-    refresh_token = server.tokens.issue_refresh_token(ALEX)
-    write_token_file(
-        path,
-        {
-            "refresh_token": refresh_token,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "token_uri": server.token_uri,
-            "scopes": list(RAPPORT_SCOPES),
-        },
-    )
-    return refresh_token
 
 
 def test_a_token_file_is_0600_from_creation_and_its_folder_0700(
@@ -86,7 +70,7 @@ def test_credentials_refresh_against_the_file_token_uri_and_save_the_new_token(
 ) -> None:
     server = sandbox_factory(small_mailbox)
     token_file = tmp_path / "tokens" / "work.json"
-    sandbox_token_file(server, token_file)
+    write_sandbox_token(server, ALEX, token_file)
     credentials = load_credentials(token_file, "work", ALEX)
 
     profile = gmail_service(server, credentials).users().getProfile(userId="me").execute()
@@ -104,7 +88,7 @@ def test_a_token_rejected_mid_run_is_refreshed_and_saved_again(
 ) -> None:
     server = sandbox_factory(small_mailbox)
     token_file = tmp_path / "work.json"
-    sandbox_token_file(server, token_file)
+    write_sandbox_token(server, ALEX, token_file)
     gmail = gmail_service(server, load_credentials(token_file, "work", ALEX))
     gmail.users().getProfile(userId="me").execute()
     first_token = json.loads(token_file.read_text(encoding="utf-8"))["token"]
@@ -123,7 +107,7 @@ def test_the_configured_token_uri_wins_over_the_files(
 ) -> None:
     server = sandbox_factory(small_mailbox)
     token_file = tmp_path / "work.json"
-    sandbox_token_file(server, token_file)
+    write_sandbox_token(server, ALEX, token_file)
     info = json.loads(token_file.read_text(encoding="utf-8"))
     write_token_file(token_file, {**info, "token_uri": "https://oauth2.googleapis.com/token"})
 
@@ -139,7 +123,7 @@ def test_a_revoked_refresh_token_is_one_line_naming_the_account_and_the_fix(
 ) -> None:
     server = sandbox_factory(small_mailbox)
     token_file = tmp_path / "work.json"
-    server.tokens.revoke(sandbox_token_file(server, token_file))
+    server.tokens.revoke(write_sandbox_token(server, ALEX, token_file))
     before = token_file.read_bytes()
 
     with pytest.raises(AuthRequired) as caught:
