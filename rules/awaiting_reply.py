@@ -223,6 +223,7 @@ def to_found(
             "subject": candidate.subject,
             "sent_at": candidate.sent_at.isoformat(),
             "trigger": intent.trigger,
+            "asked": asked,  # the trigger asks something (else it is the opening of an outreach)
             "business_days": waited,
             "outreach": candidate.outreach,
         },

@@ -86,6 +86,23 @@ _NAME_ONSET = re.compile(
     r"|th|tr|ts|tw|wh|wr|zh)"
 )
 _VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ")
+# What kind of meeting a title names, so a draft can thank for "the coffee" or "lunch": (words in the title,
+# kind, how a sentence names it). The first match wins; a title naming none is "the meeting".
+_OCCASIONS = (
+    (re.compile(r"\binterview", re.IGNORECASE), "interview", "the interview"),
+    (re.compile(r"\blunch", re.IGNORECASE), "meal", "lunch"),
+    (re.compile(r"\bdinner", re.IGNORECASE), "meal", "dinner"),
+    (re.compile(r"\bbreakfast", re.IGNORECASE), "meal", "breakfast"),
+    (re.compile(r"\bdrinks\b", re.IGNORECASE), "meal", "the drinks"),
+    (re.compile(r"\bcoffee", re.IGNORECASE), "coffee", "the coffee"),
+    (re.compile(r"\bintro(?:duction)?\b", re.IGNORECASE), "intro", "the intro"),
+    (re.compile(r"\bcatch[- ]?up\b", re.IGNORECASE), "catch_up", "the catch-up"),
+    (re.compile(r"\bcall\b", re.IGNORECASE), "call", "the call"),
+    (re.compile(r"\bchat\b", re.IGNORECASE), "call", "the chat"),
+)
+# Reply and forward prefixes in mail clients' languages: "Re:", "AW:", "SV:", "Re[2]:", "Fwd:", "WG:".
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|antw|vs|ref|odp)(?:\[\d+\]|\(\d+\))?\s*:\s*", re.IGNORECASE)
+_FORWARD_PREFIX = re.compile(r"^\s*(?:fwd?|wg|tr|rv|doorst)\s*:\s*", re.IGNORECASE)
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _VIA = re.compile(r"\s+via\s+.*$", re.IGNORECASE)
 _LOCAL_SEPARATORS = re.compile(r"[._+\-0-9]+")
@@ -198,6 +215,19 @@ def _name_from_local_part(local: str) -> str:
     return candidate.capitalize()
 
 
+def without_reply_prefixes(subject: str | None, *, forwards: bool = False) -> str:
+    """The subject without its leading "Re:" prefixes (and "Fwd:" ones when `forwards`), one line."""
+    rest = " ".join((subject or "").split())
+    prefixes = (_REPLY_PREFIX, _FORWARD_PREFIX) if forwards else (_REPLY_PREFIX,)
+    while True:
+        stripped = rest
+        for prefix in prefixes:
+            stripped = prefix.sub("", stripped, count=1)
+        if stripped == rest:
+            return rest
+        rest = stripped
+
+
 def humanise_duration(span: timedelta) -> str:
     """How long, as a person says it: "3 days", "a week", "4 months", "2 years"."""
     days = max(0, span.days)
@@ -288,10 +318,22 @@ def _contact_context(contact: Contact) -> dict[str, str]:
     }
 
 
+def meeting_occasion(title: str) -> tuple[str, str]:
+    """(kind, how a sentence names it) of a meeting from its title: ("coffee", "the coffee"), ("meal",
+    "lunch"), …; ("meeting", "the meeting") when the title names no kind of meeting."""
+    for pattern, kind, noun in _OCCASIONS:
+        if pattern.search(title):
+            return kind, noun
+    return "meeting", "the meeting"
+
+
 def _meeting_context(meeting: MeetingFacts, now: datetime, zone: ZoneInfo) -> dict[str, str]:
     start, end = meeting.start.astimezone(zone), meeting.end.astimezone(zone)
+    kind, occasion = meeting_occasion(meeting.title)
     return {
         "title": meeting.title.strip(),
+        "kind": kind,
+        "occasion": occasion,
         "date": spoken_date(meeting.start, now, zone),
         "day": WEEKDAYS[start.weekday()],
         "time": f"{start:%H:%M}",
@@ -303,7 +345,7 @@ def _meeting_context(meeting: MeetingFacts, now: datetime, zone: ZoneInfo) -> di
 
 def _thread_context(thread: ThreadFacts, now: datetime, zone: ZoneInfo) -> dict[str, str]:
     return {
-        "subject": thread.subject.strip(),
+        "subject": without_reply_prefixes(thread.subject, forwards=True),
         "date": spoken_date(thread.last_date, now, zone),
         "relative_day": relative_day(thread.last_date, now, zone),
     }

@@ -22,13 +22,17 @@ Variables (every name is always defined; the ones that do not apply to a draft a
 - ``contact``: the (first) recipient: ``first_name`` ("" when the name is unknown), ``full_name``,
   ``email``; ``contacts``: every recipient, same fields; ``emails``: their addresses; ``greeting``:
   their first names joined ("Dana", "Dana and Sam"), or "there".
-- ``meeting`` (thank-you): ``title``, ``date`` ("Tuesday 3 November"), ``day`` ("Tuesday"), ``time``
-  ("14:00"), ``end_time``, ``when`` ("Tuesday 3 November at 14:00"), ``relative_day`` ("yesterday",
-  "on Tuesday", "on 3 November").
-- ``thread`` (cold contact, awaiting reply; none when there is no mail thread): ``subject``, ``date`` and
-  ``relative_day`` of its last message (awaiting reply: the user's own mail).
+- ``meeting`` (thank-you): ``title``, ``kind`` and ``occasion`` (what the title says the meeting was:
+  ``interview``/"the interview", ``meal``/"lunch", ``coffee``/"the coffee", ``intro``/"the intro",
+  ``catch_up``/"the catch-up", ``call``/"the call", else ``meeting``/"the meeting"), ``date`` ("Tuesday 3
+  November"), ``day`` ("Tuesday"), ``time`` ("14:00"), ``end_time``, ``when`` ("Tuesday 3 November at
+  14:00"), ``relative_day`` ("yesterday", "on Tuesday", "on 3 November").
+- ``thread`` (cold contact, awaiting reply; none when there is no mail thread): ``subject`` (without its
+  "Re:"/"Fwd:" prefixes), ``date`` and ``relative_day`` of its last message (awaiting reply: the user's own
+  mail).
 - ``since_last_talk`` ("4 months") and ``last_talk_date`` (cold contact, awaiting reply).
-- ``question`` (awaiting reply): the sentence of the user's mail that asks, when known.
+- ``question`` (awaiting reply): the sentence of the user's mail that asks something; none when it is not
+  known or the mail asked nothing (an outreach awaiting its first answer).
 - ``user``: ``name``, ``first_name``, ``signature`` (from ``[user]``); ``closing``: the signature, else
   the user's name.
 

@@ -21,11 +21,11 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+from rules.render_context import without_reply_prefixes
 from sync.headers import message_ids
 
 RAPPORT_KEY_HEADER = "X-Rapport-Key"
 MAX_REFERENCES = 20  # RFC 5322 lets long chains be trimmed; keep the root and the most recent ids
-_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|antw|vs|ref|odp)(?:\[\d+\]|\(\d+\))?\s*:\s*", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -47,12 +47,7 @@ class ReplyHeaders:
 
 def reply_subject(subject: str | None) -> str:
     """ "Re: " + the subject without its own reply prefixes, so "Re: Re: X" never happens."""
-    rest = " ".join((subject or "").split())
-    while True:
-        stripped = _REPLY_PREFIX.sub("", rest, count=1)
-        if stripped == rest:
-            break
-        rest = stripped
+    rest = without_reply_prefixes(subject)
     return f"Re: {rest}" if rest else "Re:"
 
 

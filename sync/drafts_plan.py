@@ -114,7 +114,7 @@ def plan_draft(
             log.info("finding %s: sent mail %s is gone; no draft", finding.id, finding.message_gmail_id)
             return None
         thread = ThreadFacts(subject=parent.subject, last_date=parent.date)
-        question = _question(session, account_id, finding.message_gmail_id)
+        question = _question(session, finding)
     else:
         found_thread = _latest_direct_thread(session, account_id, _person_emails(session, finding, emails))
         if found_thread is not None:
@@ -192,11 +192,18 @@ def _sent_message(session: Session, account_id: int, gmail_id: str | None) -> _P
     return _parent(row[0], row[1]) if row is not None else None
 
 
-def _question(session: Session, account_id: int, gmail_id: str | None) -> str | None:
-    if not gmail_id:
+def _question(session: Session, finding: Finding) -> str | None:
+    """The sentence of the sent mail that asks, if it asked: an outreach's opening is no question to quote
+    back ("what I asked: 'Elena suggested I get in touch.'")."""
+    if not finding.message_gmail_id:
         return None
-    intent = session.get(MessageIntent, (account_id, gmail_id))
-    return intent.trigger if intent is not None else None
+    intent = session.get(MessageIntent, (finding.account_id, finding.message_gmail_id))
+    if intent is None or not intent.trigger:
+        return None
+    asked = (finding.evidence or {}).get("asked")
+    if asked is None:  # a finding stored before the rules recorded it: a question mark tells
+        asked = "?" in intent.trigger
+    return intent.trigger if asked else None
 
 
 def _person_emails(session: Session, finding: Finding, emails: tuple[str, ...]) -> tuple[str, ...]:

@@ -40,8 +40,8 @@ def test_a_thank_you_is_one_new_message_per_attendee_by_default(draft_scenario: 
     joerg = scenario.draft_with_key(f"{THANK_YOU}:{JOERG}")
     assert dana.to == [("Kim, Dana", DANA)]
     assert joerg.to == [("Jörg Müller", JOERG)]
-    assert dana.subject == "Thank you — Interview — Platform team ☕"
-    assert dana.body.startswith("Hi Dana,\n\nThank you for taking the time to meet yesterday.")
+    assert dana.subject == "Thank you for the interview yesterday"
+    assert dana.body.startswith("Hi Dana,\n\nThank you for taking the time to speak with me yesterday.")
     assert joerg.body.startswith("Hi Jörg,")
     assert dana.thread_id != joerg.thread_id  # each a conversation of its own
     assert dana.in_reply_to is None
@@ -182,6 +182,31 @@ def test_an_unanswered_question_gets_a_follow_up_in_its_thread(draft_scenario: D
     assert draft.references == "<schedule-1@example.com>"
     assert f'"{QUESTION}"' in draft.body
     assert draft.body.startswith("Hi there,")  # "Vendor Ops" is a team, not someone to greet by name
+
+
+def test_a_follow_up_on_outreach_that_asked_nothing_never_calls_it_a_question(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    scenario = draft_scenario()
+    outreach = scenario.state.user_sends(
+        ALEX,
+        to="Pat Lee <pat@venture.example>",
+        subject="Introduction",
+        body="Hi Pat,\n\nElena suggested I get in touch. I lead the platform team at Acme.\n\nAlex\n",
+        at=NOW - timedelta(days=10),
+    )
+    scenario.sync_and_find()
+
+    scenario.write()
+
+    draft = scenario.draft_with_key(f"awaiting_reply:{outreach}")
+    assert draft.subject == "Re: Introduction"
+    assert "asked" not in draft.body
+    assert "Elena suggested" not in draft.body
+    assert (
+        "I wanted to follow up on my note below from Tuesday 10 November, in case it got buried."
+        in draft.body
+    )
 
 
 def test_non_ascii_names_and_subjects_round_trip_through_gmail(draft_scenario: DraftScenarioFactory) -> None:

@@ -23,54 +23,88 @@ NOW = datetime(2026, 11, 4, 9, 0, tzinfo=UTC)  # a Wednesday
 USER = UserSettings(name="Alex Morgan", signature="", timezone="Europe/Berlin")
 
 
+def _meeting(title: str, start: datetime = datetime(2026, 11, 3, 13, 0, tzinfo=UTC)) -> MeetingFacts:
+    return MeetingFacts(title=title, start=start, end=start + timedelta(hours=1))
+
+
 def test_thank_you_names_the_meeting_the_day_and_the_contact() -> None:
-    meeting = MeetingFacts(
-        title="Interview — Platform team",
-        start=datetime(2026, 11, 3, 13, 0, tzinfo=UTC),
-        end=datetime(2026, 11, 3, 14, 0, tzinfo=UTC),
-    )
     facts = DraftFacts(
-        kind="thank_you", contacts=(Contact("dana@acme.io", "Kim, Dana"),), is_reply=False, meeting=meeting
+        kind="thank_you",
+        contacts=(Contact("dana@acme.io", "Kim, Dana"),),
+        is_reply=False,
+        meeting=_meeting("Interview — Platform team"),
     )
 
     draft = render_draft(load_template("thank_you"), facts, USER, NOW)
 
-    assert draft.subject == "Thank you — Interview — Platform team"
-    assert draft.body.startswith("Hi Dana,\n\nThank you for taking the time to meet yesterday.")
+    assert draft.subject == "Thank you for the interview yesterday"
+    assert draft.body.startswith("Hi Dana,\n\nThank you for taking the time to speak with me yesterday.")
+    assert "next steps" in draft.body
     assert draft.body.endswith("Best,\nAlex Morgan\n")
 
 
-def test_thank_you_to_all_greets_every_attendee_by_first_name() -> None:
-    meeting = MeetingFacts(
-        title="Lunch", start=NOW - timedelta(days=2), end=NOW - timedelta(days=2, hours=-1)
+@pytest.mark.parametrize(
+    ("title", "subject", "opening"),
+    [
+        (
+            "Coffee chat: Avery / Alex",
+            "Thank you for the coffee yesterday",
+            "Thanks for the coffee yesterday.",
+        ),
+        ("Lunch with Hannah", "Thank you for lunch yesterday", "Thanks for lunch yesterday."),
+        ("Intro call: Orbital × Alex", "Great to meet you", "Thanks for making the time to meet yesterday."),
+        ("Quick call re budget", "Thank you for the call yesterday", "Thanks for the call yesterday."),
+        (
+            "Quarterly planning",
+            "Thank you for the meeting yesterday",
+            'Thank you for making the time for "Quarterly planning" yesterday.',
+        ),
+    ],
+)
+def test_thank_you_says_what_the_meeting_was(title: str, subject: str, opening: str) -> None:
+    facts = DraftFacts(
+        kind="thank_you",
+        contacts=(Contact("dana@acme.io", "Dana Kim"),),
+        is_reply=False,
+        meeting=_meeting(title),
     )
+
+    draft = render_draft(load_template("thank_you"), facts, USER, NOW)
+
+    assert draft.subject == subject
+    assert draft.body.split("\n\n")[1].startswith(opening)
+
+
+def test_thank_you_to_all_greets_every_attendee_by_first_name() -> None:
     contacts = (
         Contact("dana@acme.io", "Dana Kim"),
         Contact("sam.lee@example.org"),
         Contact("lee@x.org", "LEE"),
     )
+    meeting = _meeting("Lunch", start=NOW - timedelta(days=2))
     facts = DraftFacts(kind="thank_you", contacts=contacts, is_reply=False, meeting=meeting)
 
     draft = render_draft(load_template("thank_you"), facts, USER, NOW)
 
-    assert draft.body.startswith("Hi Dana, Sam and Lee,")
-    assert "meet on Monday." in draft.body
+    assert draft.body.startswith("Hi Dana, Sam and Lee,\n\nThanks for lunch on Monday.")
 
 
-def test_cold_contact_says_how_long_it_has_been() -> None:
+def test_cold_contact_says_how_long_it_has_been_and_recalls_the_thread() -> None:
     last = NOW - timedelta(days=125)
     facts = DraftFacts(
         kind="cold_contact",
         contacts=(Contact("sam@example.org", "Sam Lee"),),
         is_reply=True,
-        thread=ThreadFacts(subject="Roadmap", last_date=last),
+        thread=ThreadFacts(subject="Re: AW: Roadmap", last_date=last),
         last_interaction=last,
     )
 
     draft = render_draft(load_template("cold_contact"), facts, USER, NOW)
 
-    assert "It's been 4 months since we last talked" in draft.body
-    assert draft.body.startswith("Hi Sam,")
+    assert draft.body.startswith(
+        "Hi Sam,\n\nIt's been 4 months since we last talked — I was just thinking back to our exchange about "
+        '"Roadmap". How are you doing?'
+    )
 
 
 def test_awaiting_reply_quotes_the_question_that_is_still_open() -> None:
@@ -87,6 +121,24 @@ def test_awaiting_reply_quotes_the_question_that_is_still_open() -> None:
     draft = render_draft(load_template("awaiting_reply"), facts, USER, NOW)
 
     assert 'what I asked on 23 October:\n\n"Could you send me the schedule for next week?"' in draft.body
+
+
+def test_a_follow_up_on_outreach_that_asked_nothing_quotes_no_question() -> None:
+    sent = datetime(2026, 10, 23, 10, 0, tzinfo=UTC)
+    facts = DraftFacts(
+        kind="awaiting_reply",
+        contacts=(Contact("pat@venture.example", "Pat Lee"),),
+        is_reply=True,
+        thread=ThreadFacts(subject="Introduction", last_date=sent),
+        last_interaction=sent,
+    )
+
+    draft = render_draft(load_template("awaiting_reply"), facts, USER, NOW)
+
+    assert "asked" not in draft.body
+    assert (
+        "I wanted to follow up on my note below from Friday 23 October, in case it got buried." in draft.body
+    )
 
 
 def test_the_signature_from_config_closes_the_draft() -> None:

@@ -37,8 +37,8 @@ def test_a_dry_run_prints_the_drafts_it_would_write_and_writes_nothing(
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "To: Dana Kim <dana@acme.io>" in out
-    assert "Subject: Thank you — Coffee with Dana" in out
-    assert "Hi Dana,\n\nThank you for taking the time to meet" in out
+    assert "Subject: Thank you for the coffee" in out
+    assert "Hi Dana,\n\nThanks for the coffee" in out
     assert "To: Sam Lee <sam.lee@example.org>" in out
     assert "To: Vendor Ops <ops@vendor.example>" in out
     assert out.count("(a reply in its thread)") == 2  # Sam's thread and the unanswered question's
