@@ -76,14 +76,19 @@ def init(ctx: click.Context, force: bool) -> None:
 @cli.command()
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    """Validate the config file and show what it sets up."""
+    """Validate the config file and show what it sets up, and what is still to do before a run."""
     state = state_of(ctx)
     config = state.config()
     click.echo(f"config {state.config_path} is valid")
     click.echo(f"  store: {shown_url(config.store.url)}")
     click.echo(f"  google: {config.google.api_endpoint or 'Google'}")
+    secrets = config.google.client_secrets
+    missing = [] if secrets.is_file() else [" (missing: `rapport auth` needs it; see the README)"]
+    click.echo(f"  client secrets: {secrets}{''.join(missing)}")
     for account in config.accounts:
-        click.echo(f"  account {account.name}: {account.email}, token {account.token_file}")
+        token = account.token_file
+        to_do = "" if token.is_file() else f" (not there yet — run: rapport auth --account {account.name})"
+        click.echo(f"  account {account.name}: {account.email}, token {token}{to_do}")
     rules = ", ".join(f"{rule.name} ({rule.kind}{'' if rule.enabled else ', off'})" for rule in config.rules)
     click.echo(f"  rules: {rules}")
 

@@ -113,3 +113,27 @@ def test_non_sqlite_urls_are_left_as_written(rapport_config: ConfigWriter) -> No
     _, config = load_config(str(config_path))
 
     assert config.store.url == url
+
+
+def test_init_then_check_on_a_fresh_home_says_what_is_left_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RAPPORT_CONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / ".local" / "share"))
+    if not Path(platformdirs.user_config_dir("rapport")).is_relative_to(tmp_path):
+        pytest.skip("this platform's config dir does not follow XDG_CONFIG_HOME")
+
+    written = CliRunner().invoke(cli, ["init"])
+    checked = CliRunner().invoke(cli, ["check"])
+
+    assert written.exit_code == 0, written.output
+    assert checked.exit_code == 0, checked.output
+    secrets, token = tmp_path / ".config/rapport/client_secret.json", tmp_path / ".config/rapport/tokens"
+    assert f"client secrets: {secrets} (missing: `rapport auth` needs it; see the README)" in checked.output
+    assert (
+        f"account personal: me@example.com, token {token}/personal.json"
+        " (not there yet — run: rapport auth --account personal)"
+    ) in checked.output
+    assert f"store: sqlite:///{tmp_path}/.local/share/rapport/rapport.db" in checked.output
