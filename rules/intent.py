@@ -32,7 +32,13 @@ _GREETING_PREFIX = re.compile(
 )
 _SHORT_ADDRESS_LINE = re.compile(r"^[\w .'-]{1,30},$")  # "Dana," or "Dear all," on a line of its own
 _TRAILER = re.compile(r"^[A-Za-z][A-Za-z-]*-by\s*:", re.IGNORECASE)
-_THANKS = re.compile(r"\b(?:thank(?:s| you)|thx|many thanks|merci|danke|gracias|grazie)\b", re.IGNORECASE)
+_THANKS = re.compile(
+    r"\b(?:thank(?:s| you)|thx|many thanks|merci|danke|gracias|grazie)\b"
+    # What a note after a meeting opens with instead: "Lovely to meet you", "Great seeing you", "Good to talk".
+    r"|\b(?:great|good|nice|lovely|wonderful|fantastic|pleasure)\s+(?:to\s+)?"
+    r"(?:meet|meeting|see|seeing|talk|talking|chat|chatting|speak|speaking|catch up|catching up)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,8 @@ class IntentClassifier:
 
 
 def says_thank_you(subject: str | None, snippet: str | None) -> bool:
-    """Whether a mail's subject or opening says thank you (the snippet is Gmail's start of the body)."""
+    """Whether a mail's subject or opening says thank you, or that it was good to meet (the snippet is Gmail's
+    start of the body)."""
     if subject and _THANKS.search(subject):
         return True
     if not snippet:

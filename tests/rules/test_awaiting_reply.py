@@ -131,6 +131,13 @@ def test_a_thank_you_note_never_awaits_a_reply(rules_env: RulesEnvFactory) -> No
     scenario.user_writes(
         "lee@acme.io", "Great to meet", "Thanks again for the coffee. Could we meet again?", at=days_ago(12)
     )
+    scenario.meeting("intro", summary="Intro", start=days_ago(10), attendees=["kai@gamma.example"])
+    scenario.user_writes(
+        "kai@gamma.example",
+        "Today",
+        "Hi Kai,\n\nLovely to meet you today. I'll send the deck next week.\n",
+        at=days_ago(9.9),
+    )
     env = rules_env(scenario)
 
     env.run([ThankYouRule(name="thank-you"), AWAITING])
