@@ -14,7 +14,7 @@ import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, exists, select, update
+from sqlalchemy import Column, Table, and_, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from store.addresses import normalise_address
@@ -88,22 +88,25 @@ def _ensure_threads(session: Session, account_id: int, gmail_thread_ids: Sequenc
     session.execute(
         statement, [{"account_id": account_id, "gmail_id": gmail_id} for gmail_id in gmail_thread_ids]
     )
-    found: dict[str, int] = {}
-    for chunk in _chunks(gmail_thread_ids):
-        query = select(_THREADS.c.gmail_id, _THREADS.c.id).where(
-            _THREADS.c.account_id == account_id, _THREADS.c.gmail_id.in_(chunk)
-        )
-        found.update({gmail_id: local_id for gmail_id, local_id in session.execute(query)})
-    return found
+    return _by_gmail_id(session, _THREADS.c.id, account_id, gmail_thread_ids)
 
 
 def _message_ids(session: Session, account_id: int, gmail_ids: Sequence[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
+    return _by_gmail_id(session, _MESSAGES.c.id, account_id, gmail_ids)
+
+
+def _by_gmail_id(
+    session: Session, column: Column[Any], account_id: int, gmail_ids: Sequence[str]
+) -> dict[str, Any]:
+    """`column` of the account's rows (in its table) with these Gmail ids, by Gmail id; absent ids are
+    left out. One query per chunk of ids."""
+    table = column.table
+    found: dict[str, Any] = {}
     for chunk in _chunks(gmail_ids):
-        query = select(_MESSAGES.c.gmail_id, _MESSAGES.c.id).where(
-            _MESSAGES.c.account_id == account_id, _MESSAGES.c.gmail_id.in_(chunk)
+        query = select(table.c.gmail_id, column).where(
+            table.c.account_id == account_id, table.c.gmail_id.in_(chunk)
         )
-        found.update({gmail_id: local_id for gmail_id, local_id in session.execute(query)})
+        found.update({gmail_id: value for gmail_id, value in session.execute(query)})
     return found
 
 
@@ -223,13 +226,8 @@ def update_labels(session: Session, account_id: int, labels: Mapping[str, Sequen
 
 def stored_labels(session: Session, account_id: int, gmail_ids: Collection[str]) -> dict[str, list[str]]:
     """The label lists the store holds for these messages (absent ids are left out)."""
-    found: dict[str, list[str]] = {}
-    for chunk in _chunks(sorted(gmail_ids)):
-        query = select(_MESSAGES.c.gmail_id, _MESSAGES.c.label_ids).where(
-            _MESSAGES.c.account_id == account_id, _MESSAGES.c.gmail_id.in_(chunk)
-        )
-        found.update({gmail_id: list(label_ids or ()) for gmail_id, label_ids in session.execute(query)})
-    return found
+    found = _by_gmail_id(session, _MESSAGES.c.label_ids, account_id, sorted(gmail_ids))
+    return {gmail_id: list(label_ids or ()) for gmail_id, label_ids in found.items()}
 
 
 def queue_pending(session: Session, account_id: int, ids: Iterable[tuple[str, str]]) -> None:
