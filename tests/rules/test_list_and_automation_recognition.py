@@ -1,4 +1,5 @@
-"""Which addresses are mailing lists and which messages are automated, from every signal real mail carries."""
+"""Which addresses are mailing lists and which messages are automated, from every signal real mail carries
+(unit checks of each signal, and a scenario of list mail through the whole engine)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from rules.automation import AutomatedPatterns, is_auto_submitted
 from rules.lists import ListSignals, collect_list_addresses, list_addresses_of
 from rules.settings import IdentitySettings
+from tests.fixtures_rules import RulesEnvFactory, Scenario, days_ago
 
 
 def signals(**headers: str) -> ListSignals:
@@ -97,3 +99,67 @@ def test_people_are_not_machines_by_their_address(address: str) -> None:
 )
 def test_auto_submitted_other_than_no_is_automated(value: str | None, automated: bool) -> None:
     assert is_auto_submitted(value) is automated
+
+
+def test_a_group_writing_as_its_members_and_an_x_mailing_list_are_lists_not_people(
+    rules_env: RulesEnvFactory,
+) -> None:
+    # Google Groups rewrites From to "Dana Kim via Founders <founders@…>": the group wrote, not a person.
+    # vger names its lists in X-Mailing-List only: its posters are people, the list is no recipient.
+    scenario = Scenario()
+    group = [
+        ("List-Id", "<founders.groups.example>"),
+        ("List-Post", "<mailto:founders@groups.example>"),
+        ("Reply-To", "Dana Kim <dana@acme.io>"),
+    ]
+    vger = [("X-Mailing-List", "<ceph-devel@vger.example>")]
+    for days in (200, 180, 160):
+        meetup = scenario.writes(
+            "'Dana Kim' via Founders <founders@groups.example>",
+            "Meetup",
+            "See you there?",
+            at=days_ago(days),
+            to="founders@groups.example",
+            headers=group,
+        )
+        scenario.user_writes(
+            "founders@groups.example",
+            "Re: Meetup",
+            "I'll be there.",
+            at=days_ago(days - 0.1),
+            reply_to=meetup,
+        )
+        patch = scenario.writes(
+            "Sage <sage@ceph.example>",
+            "[PATCH] x",
+            "A patch.",
+            at=days_ago(days),
+            to="ceph-devel@vger.example",
+            headers=vger,
+        )
+        scenario.user_writes(
+            "sage@ceph.example",
+            "Re: [PATCH] x",
+            "Why this way?",
+            at=days_ago(days - 0.1),
+            cc="ceph-devel@vger.example",
+            reply_to=patch,
+        )
+    venue = scenario.writes(
+        "'Dana Kim' via Founders <founders@groups.example>",
+        "Venue",
+        "Anyone know a venue?",
+        at=days_ago(14),
+        to="founders@groups.example",
+        headers=group,
+    )
+    scenario.user_writes(
+        "founders@groups.example", "Re: Venue", "Could you try the library?", at=days_ago(12), reply_to=venue
+    )
+    scenario.user_writes("ceph-devel@vger.example", "[RFC] y", "Could someone review y?", at=days_ago(12))
+    env = rules_env(scenario)
+
+    env.run()
+
+    assert [(f["kind"], f["emails"]) for f in env.findings()] == [("cold_contact", ["sage@ceph.example"])]
+    assert "mostly on mailing lists" in env.findings()[0]["reason"]
