@@ -34,7 +34,7 @@ _SHORT_ADDRESS_LINE = re.compile(r"^[\w .'-]{1,30},$")  # "Dana," or "Dear all,"
 _TRAILER = re.compile(r"^[A-Za-z][A-Za-z-]*-by\s*:", re.IGNORECASE)
 _THANKS = re.compile(
     r"\b(?:thank(?:s| you)|thx|many thanks|merci|danke|gracias|grazie)\b"
-    # What a note after a meeting opens with instead: "Lovely to meet you", "Great seeing you", "Good to talk".
+    # How a note after a meeting opens instead: "Lovely to meet you", "Great seeing you", "Good to talk".
     r"|\b(?:great|good|nice|lovely|wonderful|fantastic|pleasure)\s+(?:to\s+)?"
     r"(?:meet|meeting|see|seeing|talk|talking|chat|chatting|speak|speaking|catch up|catching up)\b",
     re.IGNORECASE,

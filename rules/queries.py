@@ -281,17 +281,18 @@ def recipients_of(session: Session, message_ids: Sequence[int]) -> Sequence[AnyR
     return rows
 
 
+def _thread_rows(condition: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    """(thread id, id, sent at, from, Message-ID) of the messages meeting `condition`."""
+    return select(
+        Message.thread_id, Message.id, Message.internal_date, Message.from_email, Message.message_id_header
+    ).where(condition)
+
+
 def thread_messages(session: Session, thread_ids: Sequence[int]) -> Sequence[AnyRow]:
     """The non-draft messages of the threads, oldest first: (thread id, id, sent at, from, Message-ID)."""
     rows: list[AnyRow] = []
     for chunk in chunks(thread_ids):
-        query = select(
-            Message.thread_id,
-            Message.id,
-            Message.internal_date,
-            Message.from_email,
-            Message.message_id_header,
-        ).where(Message.thread_id.in_(chunk), not_(Message.is_draft))
+        query = _thread_rows(Message.thread_id.in_(chunk) & not_(Message.is_draft))
         rows.extend(session.execute(query.order_by(Message.thread_id, Message.internal_date, Message.id)))
     return rows
 
@@ -300,13 +301,7 @@ def messages_by_header_id(session: Session, account_id: int, header_ids: Sequenc
     """Messages by their Message-ID header, as `thread_messages` returns them (for In-Reply-To)."""
     rows: list[AnyRow] = []
     for chunk in chunks(header_ids):
-        query = select(
-            Message.thread_id,
-            Message.id,
-            Message.internal_date,
-            Message.from_email,
-            Message.message_id_header,
-        ).where(Message.account_id == account_id, Message.message_id_header.in_(chunk))
+        query = _thread_rows((Message.account_id == account_id) & Message.message_id_header.in_(chunk))
         rows.extend(session.execute(query))
     return rows
 
