@@ -71,7 +71,7 @@ def parse_event(resource: Mapping[str, Any], *, fold_plus: bool) -> ParsedEvent:
     return ParsedEvent(
         gcal_id=gcal_id,
         status=str(resource.get("status") or "confirmed"),
-        summary=str(resource["summary"]) if resource.get("summary") is not None else None,
+        summary=_text(resource.get("summary")),
         start_at=start,
         end_at=end,
         all_day=start_all_day,
@@ -103,6 +103,12 @@ def _moment(value: Any, gcal_id: str, which: str) -> tuple[datetime | None, bool
     return None, False
 
 
+def _text(value: Any) -> str | None:
+    """Free text typed by people (a title, a name) as the store keeps it: NUL bytes, which PostgreSQL
+    refuses in text, removed."""
+    return None if value is None else str(value).replace("\x00", "")
+
+
 def _timestamp(value: Any) -> datetime | None:
     if not value:
         return None
@@ -121,7 +127,7 @@ def _attendee(entry: Any, fold_plus: bool) -> ParsedAttendee | None:
         return None
     return ParsedAttendee(
         email=email,
-        display_name=str(entry["displayName"]) if entry.get("displayName") else None,
+        display_name=_text(entry.get("displayName")) or None,
         response_status=str(entry["responseStatus"]) if entry.get("responseStatus") else None,
         organizer=bool(entry.get("organizer", False)),
         is_self=bool(entry.get("self", False)),

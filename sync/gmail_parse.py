@@ -3,7 +3,7 @@
 No Google JSON travels past this module. Parsing never raises on content: whatever cannot be parsed is left
 out, recorded in `parse_problems` and logged with the message id, and the message is still stored with what
 could be parsed. A missing or unparsable Date falls back to internalDate; snippets come HTML-escaped from
-Gmail and are unescaped here.
+Gmail and are unescaped here; NUL bytes (which PostgreSQL refuses in text) are removed from every value.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def parse_message(resource: Mapping[str, Any]) -> ParsedMessage:
         history_id=_int_or_none(resource.get("historyId")),
         internal_date=internal_date,
         label_ids=tuple(str(label) for label in resource.get("labelIds") or ()),
-        snippet=html.unescape(str(resource.get("snippet") or ""))[:MAX_SNIPPET_CHARS],
+        snippet=html.unescape(str(resource.get("snippet") or "")).replace("\x00", "")[:MAX_SNIPPET_CHARS],
         mime_type=_mime_type(resource.get("payload")),
         date_header=date_header,
         subject=subject,
@@ -165,8 +165,13 @@ def _header_map(payload: Any, problems: list[str]) -> dict[str, list[str]]:
         if not isinstance(header, Mapping) or not isinstance(header.get("name"), str):
             problems.append(f"malformed header entry {str(header)[:80]!r}")
             continue
+        name = header["name"].lower()
         value = header.get("value")
-        headers.setdefault(header["name"].lower(), []).append(value if isinstance(value, str) else "")
+        text = value if isinstance(value, str) else ""
+        if "\x00" in text:  # spam does this; PostgreSQL refuses NUL in text
+            problems.append(f"{name}: NUL bytes removed")
+            text = text.replace("\x00", "")
+        headers.setdefault(name, []).append(text)
     return headers
 
 

@@ -215,3 +215,23 @@ def test_a_newer_calendar_cursor_version_forces_a_full_resync(sync_env: SyncEnvF
     assert cursor is not None
     assert cursor.version == CALENDAR_CURSOR_VERSION
     assert cursor.phase == "incremental"
+
+
+def test_text_with_nul_bytes_is_stored_without_them(sync_env: SyncEnvFactory) -> None:
+    lunch = event(
+        "lunch",
+        hours_ago=5,
+        summary="Lunch\x00 at noon",
+        attendees=[],
+        organizer={"email": "kim@example.org", "displayName": "Kim\x00 Lee"},
+    )
+    lunch["attendees"].append({"email": "kim@example.org", "displayName": "Kim\x00 Lee", "organizer": True})
+    env = sync_env(_calendar_mailbox([lunch]))
+
+    report = env.sync()
+
+    assert not report.interrupted
+    assert _events(env)["lunch"].summary == "Lunch at noon"
+    with env.session_factory() as session:
+        names = set(session.scalars(select(Attendee.display_name).where(Attendee.email == "kim@example.org")))
+    assert names == {"Kim Lee"}

@@ -79,6 +79,17 @@ MALFORMED = [
     message(
         9, headers=[("From", "Bob, <>, @, bob@@example.org, bob@example.org"), ("Subject", "Address soup")]
     ),
+    message(
+        10,
+        headers=[
+            ("From", "Nul\x00 Byte <nul@example.org>"),
+            ("Subject", "Zero\x00 byte"),
+            ("Message-ID", "<zero\x00@example.org>"),
+            ("In-Reply-To", "<parent\x00@example.org>"),
+            ("References", "<parent\x00@example.org>"),
+            ("List-Id", "<spam\x00.example.org>"),
+        ],
+    ),
 ]
 
 
@@ -91,7 +102,7 @@ def test_malformed_headers_are_stored_with_what_could_be_parsed(
     report = env.sync()
 
     assert not report.interrupted
-    assert env.stored_ids() == {gmail_id(n) for n in range(1, 10)}
+    assert env.stored_ids() == {gmail_id(n) for n in range(1, 11)}
     assert env.stored(gmail_id(1)).from_email == "cafe@example.org"
     assert env.stored(gmail_id(2)).from_email == "dana@acme.io"
     juergen = env.stored(gmail_id(3))
@@ -113,3 +124,9 @@ def test_malformed_headers_are_stored_with_what_could_be_parsed(
     assert odd.message_id_header == "<no-brackets@example.org>"
     assert odd.references_header == "<yes> <a@b>"
     assert env.stored(gmail_id(9)).from_email == "bob@example.org"
+    # PostgreSQL refuses NUL in text: spam that carries one must not stop the sync for good.
+    zero = env.stored(gmail_id(10))
+    assert (zero.from_name, zero.subject) == ("Nul Byte", "Zero byte")
+    assert (zero.message_id_header, zero.in_reply_to) == ("<zero@example.org>", "<parent@example.org>")
+    assert zero.list_id == "<spam.example.org>"
+    assert "NUL" in (zero.parse_problems or "")
