@@ -84,7 +84,7 @@ class Message(Base):
     is_sent: Mapped[bool] = mapped_column(default=False)
     is_draft: Mapped[bool] = mapped_column(default=False)
     is_inbox: Mapped[bool] = mapped_column(default=False)
-    snippet: Mapped[str | None] = mapped_column(Text)  # as Gmail serves it (HTML-escaped)
+    snippet: Mapped[str | None] = mapped_column(Text)  # Gmail's snippet, HTML entities decoded
     parse_problems: Mapped[str | None] = mapped_column(Text)  # what could not be parsed; null when all was
 
     thread: Mapped[Thread] = relationship(back_populates="messages")
