@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -55,19 +55,13 @@ class WrittenDraft:
     reply: bool
 
 
-@dataclass
-class DraftReport:
-    """What one run did (or, for a dry run, would write)."""
+@dataclass(kw_only=True)
+class DraftReport(ReconcileCounts):
+    """What one run did (or, for a dry run, would write): what reconciling found, and what was written."""
 
     dry_run: bool
     planned: list[WrittenDraft] = field(default_factory=list)
     created: int = 0
-    adopted: int = 0
-    deleted_duplicates: int = 0
-    withdrawn: int = 0
-    dismissed: int = 0
-    resolved: int = 0
-    user_edited: int = 0
     failed: int = 0
     misthreaded: int = 0  # replies Gmail put in a new thread (the draft exists, outside its conversation)
 
@@ -77,12 +71,8 @@ class DraftReport:
         return self.deleted_duplicates + self.withdrawn
 
     def absorb(self, counts: ReconcileCounts) -> None:
-        self.adopted += counts.adopted
-        self.deleted_duplicates += counts.deleted_duplicates
-        self.withdrawn += counts.withdrawn
-        self.dismissed += counts.dismissed
-        self.resolved += counts.resolved
-        self.user_edited += counts.user_edited
+        for name in (counted.name for counted in fields(ReconcileCounts)):
+            setattr(self, name, getattr(self, name) + getattr(counts, name))
 
     def summary(self) -> str:
         """One line for the log and the CLI."""
@@ -136,11 +126,9 @@ def write_drafts(
     for plan in plans:
         writer.write(plan)
     if report.created:
-        counts = ReconcileCounts()
         remove_duplicates(
-            session_factory, api, account_id, read_gmail_drafts(session_factory, api, account_id), counts
+            session_factory, api, account_id, read_gmail_drafts(session_factory, api, account_id), report
         )
-        report.absorb(counts)
     log.info("drafts for account %s: %s", account_id, report.summary())
     return report
 
