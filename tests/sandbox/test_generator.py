@@ -152,6 +152,7 @@ def test_headers_are_as_messy_as_real_mail(user: dict[str, Any]) -> None:
     assert any(address != address.lower() for address in addresses), "an address case variant"
     assert any("+" in address.split("@")[0] for address in addresses), "a plus-address"
     assert any(not value.isascii() and "=?" not in value for value in froms), "a raw UTF-8 name"
+    assert any(header(message, "Date") is None for message in user["messages"]), "a missing Date"
     subjects = all_headers(user, "Subject")
     assert any(not subject.isascii() for subject in subjects)
     assert any(subject.startswith("=?UTF-8?B?") for subject in subjects)
