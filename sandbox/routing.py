@@ -206,30 +206,25 @@ class RouteTable:
         raise ApiError(404, f"Method not found: {http_method} {raw_path}", "notFound")
 
 
+def _invalid_value(spec: ParamSpec, value: str, why: str) -> ApiError:
+    """Google's 400 for a parameter value it cannot take, naming the parameter."""
+    return bad_request(
+        f"Invalid value '{value}' for {spec.name}: {why}", reason="invalidParameter", location=spec.name
+    )
+
+
 def _check_value(spec: ParamSpec, value: str) -> None:
     if spec.enum is not None and value not in spec.enum:
         allowed = ", ".join(sorted(spec.enum))
-        raise bad_request(
-            f"Invalid value '{value}' for {spec.name}: must be one of {allowed}",
-            reason="invalidParameter",
-            location=spec.name,
-        )
+        raise _invalid_value(spec, value, f"must be one of {allowed}")
     if spec.type == "integer":
         _check_integer(spec, value)
     elif spec.type == "boolean":
         if value.lower() not in _BOOLEAN_WORDS:
-            raise bad_request(
-                f"Invalid value '{value}' for {spec.name}: expected true or false",
-                reason="invalidParameter",
-                location=spec.name,
-            )
+            raise _invalid_value(spec, value, "expected true or false")
     elif spec.format in {"uint64", "int64"}:
         if not re.fullmatch(r"-?\d+" if spec.format == "int64" else r"\d+", value):
-            raise bad_request(
-                f"Invalid value '{value}' for {spec.name}: expected an integer ({spec.format})",
-                reason="invalidParameter",
-                location=spec.name,
-            )
+            raise _invalid_value(spec, value, f"expected an integer ({spec.format})")
     elif spec.format == "date-time":
         _check_timestamp(spec, value)
 
@@ -238,11 +233,7 @@ def _check_integer(spec: ParamSpec, value: str) -> None:
     try:
         number = int(value)
     except ValueError:
-        raise bad_request(
-            f"Invalid value '{value}' for {spec.name}: expected an integer",
-            reason="invalidParameter",
-            location=spec.name,
-        ) from None
+        raise _invalid_value(spec, value, "expected an integer") from None
     low, high = _INTEGER_RANGES.get(spec.format or "", (-(2**63), 2**63 - 1))
     if spec.minimum is not None:
         low = max(low, spec.minimum)
@@ -263,11 +254,7 @@ def _check_timestamp(spec: ParamSpec, value: str) -> None:
         parsed = None
     # Google demands an RFC 3339 timestamp with a mandatory offset (or Z).
     if parsed is None or parsed.tzinfo is None or "T" not in value.upper():
-        raise bad_request(
-            f"Invalid value '{value}' for {spec.name}: expected an RFC 3339 timestamp with an offset",
-            reason="invalidParameter",
-            location=spec.name,
-        )
+        raise _invalid_value(spec, value, "expected an RFC 3339 timestamp with an offset")
 
 
 def validate_query(method: Method, query: Mapping[str, list[str]]) -> dict[str, list[str]]:
