@@ -11,9 +11,24 @@ from zoneinfo import ZoneInfo
 
 _BUCKET_SECONDS = 900  # every zone's offset is a multiple of 15 minutes, so a bucket never straddles midnight
 _SATURDAY = 5
-# English abbreviations whatever the process locale: reasons read the same on every machine.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# English names whatever the process locale: reasons and drafts read the same on every machine.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_WEEKDAYS = tuple(day[:3] for day in WEEKDAYS)  # "Tue 3 Nov" in reasons
+_MONTHS = tuple(month[:3] for month in MONTHS)
 
 
 class UserClock:
