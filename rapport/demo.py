@@ -4,7 +4,8 @@ It generates a networker's mailbox and calendar (`sandbox.generator`, fixed seed
 serves them with the sandbox on a free loopback port, writes a temporary config and token file (the
 token from the sandbox's own token endpoint), runs one full cycle — sync, rules, drafts — into a temporary
 SQLite store through exactly the code `rapport run --once` uses, then prints what it found, the drafts it
-wrote (one fetched back from the sandbox's Gmail and shown in full), and the calls and quota units spent.
+wrote (the first of each kind fetched back from the sandbox's Gmail and shown in full), and the calls and
+quota units spent.
 Everything temporary is removed at the end.
 """
 
@@ -16,6 +17,7 @@ import email.policy
 import json
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -46,6 +48,8 @@ DEMO_MESSAGES = 2000
 DEMO_ROWS_PER_KIND = 4  # the demo shows a taste of each kind; `rapport preview` shows them all
 # The sandbox has no quota; Gmail's 250 units a second would make the demo wait ~25 s for nothing.
 DEMO_UNITS_PER_SECOND = 10_000
+# The daily cap (10 by default) would fill with thank-yous, which come first: lifted, every kind is drafted.
+DEMO_DRAFT_CAP = 1000
 SHOWN_HEADERS = ("From", "To", "Subject", "In-Reply-To", "References", "X-Rapport-Key")
 
 
@@ -75,7 +79,8 @@ def demo(ctx: click.Context, messages: int, seed: int) -> None:
         console.print(
             f"Rapport demo: a generated mailbox of {messages:,} messages (seed {seed}) for "
             f"{user['name']} <{user['email']}>, served by the local sandbox at {server.base_url}. "
-            "No Google account is involved.\n",
+            "No Google account is involved. The demo lifts the cap of 10 drafts a day so that every kind "
+            "of draft is shown.\n",
             markup=False,
             highlight=False,
         )
@@ -126,6 +131,9 @@ def write_demo_config(folder: Path, server: SandboxServer, user: dict[str, Any])
         f"token_uri = {_toml_string(server.token_uri)}",
         "[sync]",
         f"quota_units_per_second = {DEMO_UNITS_PER_SECOND}",
+        "[drafts]",
+        f"max_per_run = {DEMO_DRAFT_CAP}",
+        f"max_per_day = {DEMO_DRAFT_CAP}",
         "[user]",
         f"name = {_toml_string(user['name'])}",
         f"timezone = {_toml_string(user['timezone'])}",
@@ -147,28 +155,43 @@ def _toml_string(value: str) -> str:
 def show_drafts(
     console: Console, config: RapportConfig, account_run: AccountRun, draft_ids: dict[str, str | None]
 ) -> None:
-    """The drafts written, in a table, then the strongest one as Gmail holds it."""
+    """The drafts written, a few of each kind in a table, then the first of each kind as Gmail holds it."""
     report = account_run.cycle.results.drafts
     if report is None or not report.planned:
         console.print("No drafts were written.")
         return
     table = Table(title=f"Drafts written into Gmail ({report.created})", title_justify="left")
     for column in ("Kind", "To", "Subject", "Reply"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
+    shown: Counter[str] = Counter()
     for draft in report.planned:
-        table.add_row(
-            KIND_LABELS.get(draft.kind, draft.kind),
-            ", ".join(draft.recipients),
-            draft.subject,
-            "in its thread" if draft.reply else "new",
-        )
+        shown[draft.kind] += 1
+        if shown[draft.kind] <= DEMO_ROWS_PER_KIND:
+            table.add_row(
+                KIND_LABELS.get(draft.kind, draft.kind),
+                ", ".join(draft.recipients),
+                draft.subject,
+                "in its thread" if draft.reply else "new",
+            )
     console.print(table, markup=False, highlight=False)
-    first = report.planned[0]
-    gmail_draft_id = draft_ids.get(first.draft_key)
-    if gmail_draft_id is None:
-        return
-    message = fetch_draft(connect_google(config, account_run.account), gmail_draft_id)
-    console.rule(f"One draft in full, as Gmail holds it (draft {gmail_draft_id})", align="left")
+    for kind, count in shown.items():
+        if count > DEMO_ROWS_PER_KIND:
+            more = count - DEMO_ROWS_PER_KIND
+            console.print(f"{more} more {KIND_LABELS.get(kind, kind)} drafts", markup=False, highlight=False)
+    api = connect_google(config, account_run.account)
+    firsts = {draft.kind: draft for draft in reversed(report.planned)}  # the first of each kind wins
+    for draft in sorted(firsts.values(), key=report.planned.index):
+        gmail_draft_id = draft_ids.get(draft.draft_key)
+        if gmail_draft_id is not None:
+            show_draft_in_full(console, KIND_LABELS.get(draft.kind, draft.kind), api, gmail_draft_id)
+
+
+def show_draft_in_full(console: Console, label: str, api: GoogleApi, gmail_draft_id: str) -> None:
+    """A draft fetched back from Gmail: its headers that matter, then its text."""
+    message = fetch_draft(api, gmail_draft_id)
+    console.print()
+    title = f"{label.capitalize()} draft in full, as Gmail holds it (draft {gmail_draft_id})"
+    console.rule(title, align="left")
     for name in SHOWN_HEADERS:
         if message[name] is not None:
             console.print(f"{name}: {message[name]}", markup=False, highlight=False, soft_wrap=True)
