@@ -262,6 +262,8 @@ def answers_to(
     for chunk in chunks(header_ids):
         query = select(Message.in_reply_to, Message.internal_date, Message.from_email).where(
             Message.account_id == account_id,
+            # Both values named, so the (account, sent, date) index reads only the window's messages.
+            Message.is_sent.in_((False, True)),
             not_(Message.is_draft),
             Message.internal_date >= since,
             Message.in_reply_to.in_(chunk),
