@@ -40,12 +40,17 @@ class DayCounts:
     met: int
     direct: int  # days with a direct mail exchange or a meeting
     list_only: int  # days whose only exchanges were inside list threads
+    median_gap_days: float | None  # see `median_gap`, computed once: the rules ask for it several times
 
     def median_gap(self) -> float | None:
         """The median gap in days between consecutive distinct interaction days; None below two days."""
-        if len(self.days) < 2:
-            return None
-        return float(statistics.median(later - earlier for earlier, later in itertools.pairwise(self.days)))
+        return self.median_gap_days
+
+
+def _median_gap(days: list[int]) -> float | None:
+    if len(days) < 2:
+        return None
+    return float(statistics.median(later - earlier for earlier, later in itertools.pairwise(days)))
 
 
 @dataclass(slots=True)
@@ -73,7 +78,8 @@ class Relationship:
                     direct += 1
                 elif bits & _LIST_BIT:
                     list_only += 1
-            self._counts = DayCounts(sorted(self.day_kinds), sent, received, met, direct, list_only)
+            days = sorted(self.day_kinds)
+            self._counts = DayCounts(days, sent, received, met, direct, list_only, _median_gap(days))
         return self._counts
 
 
