@@ -1,8 +1,9 @@
 """awaiting_reply: a sent mail that expects an answer and got none (docs/rules.md, issues 4 and 10).
 
-The structural conditions (window, last in its thread and answered nowhere else, a human recipient, not a
-reply to a machine, not a thank-you note, no never-nudge label) are checked on metadata first; only the few
-mails that pass them need the expects-an-answer decision, which `rules.reply_intents` makes from their bodies.
+The structural conditions (window, last in its thread and answered nowhere else, written by the user rather
+than a machine, a human recipient, not a reply to a machine, not a thank-you note, no never-nudge label) are
+checked on metadata first; only the few mails that pass them need the expects-an-answer decision, which
+`rules.reply_intents` makes from their bodies.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def candidates(
         if row[2] not in skip_threads
         and clock.add_business_days(row[4], rule.after_days) <= clock.now
         and rule_filter.allows_title(row[5])
+        and not mailbox.is_automated_message(row[0])  # an invitation Calendar sent as the user, an auto-reply
         and row[1] not in thank_you_notes
         and not (row[8] or "").startswith(THANK_YOU_DRAFT_PREFIX)
     ]

@@ -283,3 +283,28 @@ def test_an_answer_that_changed_the_subject_still_settles_the_question(rules_env
     fresh = rules_env(with_answer_from_the_start)
     fresh.run([AWAITING])
     assert fresh.findings("awaiting_reply") == []
+
+
+def test_mail_a_machine_sent_for_the_user_never_awaits_a_reply(rules_env: RulesEnvFactory) -> None:
+    # Google Calendar sends the user's invitations from the user's address (Sender: calendar-notification);
+    # an auto-reply carries Auto-Submitted. The answer to either comes through the calendar, or never.
+    scenario = Scenario()
+    scenario.user_writes(
+        DANA,
+        "Invitation: Coffee @ Tue 3 Nov 2026 10am - 11am (GMT)",
+        "Alex Morgan has invited you to an event.\n\nJoin with Google Meet",
+        at=days_ago(10),
+        headers=[("Sender", "Google Calendar <calendar-notification@google.com>")],
+    )
+    scenario.user_writes(
+        "lee@acme.io",
+        "Away: Proposal",
+        "I am away until Monday.",
+        at=days_ago(10),
+        headers=[("Auto-Submitted", "auto-replied")],
+    )
+    env = rules_env(scenario)
+
+    env.run([AWAITING])
+
+    assert env.findings("awaiting_reply") == []
