@@ -219,13 +219,19 @@ def test_each_candidate_body_is_fetched_once_and_the_reply_resolves_the_finding(
     sent = scenario.user_writes(DANA, "Schedule", QUESTION, at=days_ago(10))
     scenario.user_writes("lee@acme.io", "Thanks", "Thanks, see you then!", at=days_ago(10))
     env = rules_env(scenario)
+    env.sync_env.sync()
+    log = env.sync_env.server.log
+    log.clear()
 
-    first = env.run([AWAITING])
-    second = env.run([AWAITING])
+    first = env.run([AWAITING], sync=False)
+    first_units = log.units()
+    second = env.run([AWAITING], sync=False)
 
     assert first.bodies_fetched == 2  # the two candidates, in one call
     assert len(env.fetched) == 1
+    assert first_units == 2 * 5  # the whole extra cost of the rules: two messages.get
     assert second.bodies_fetched == 0  # decided once, cached
+    assert log.units() == first_units
     assert [f["message_id"] for f in env.findings("awaiting_reply")] == [sent.id]
 
     env.sync_env.state.deliver(
