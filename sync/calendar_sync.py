@@ -8,6 +8,8 @@
   token is a 400); cancelled events come back with status cancelled and are stored as such.
 - 410 (`SyncTokenExpired`): that calendar's events are cleared and a full pass runs again. Findings refer
   to events by Google id and are not touched.
+- 404 (the account no longer has the calendar): a warning, the calendar is skipped and resolved again next
+  time; the other calendars are synced.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from store.models import Calendar, CalendarCursor
 from sync.calendar_parse import parse_event
 from sync.calendar_store import clear_events, ensure_calendar, store_events
 from sync.context import SyncContext
-from sync.errors import ApiRejected, SyncTokenExpired
+from sync.errors import ApiRejected, NotFound, SyncTokenExpired
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +95,24 @@ def _calendar_list(ctx: SyncContext) -> list[dict[str, Any]]:
 
 
 def _sync_one(ctx: SyncContext, calendar: Calendar, counts: CalendarCounts) -> bool:
+    try:
+        return _sync_calendar(ctx, calendar, counts)
+    except NotFound as gone:
+        # Unsubscribed or access lost while the config still names it: the account's other calendars and
+        # the steps after the sync go on; its stored events stay, and it is looked up again next time.
+        log.warning(
+            "account %s: calendar %s is no longer in the account (%s); skipped until it is back",
+            ctx.account_email,
+            calendar.config_id,
+            gone,
+        )
+        with ctx.session_factory.begin() as session:
+            session.execute(update(Calendar).where(Calendar.id == calendar.id).values(gcal_id=None))
+        counts.unresolved += 1
+        return True
+
+
+def _sync_calendar(ctx: SyncContext, calendar: Calendar, counts: CalendarCounts) -> bool:
     with ctx.session_factory() as session:
         cursor = session.get(CalendarCursor, calendar.id)
     if cursor is None or cursor.version != CALENDAR_CURSOR_VERSION:

@@ -3,12 +3,19 @@ re-syncs that calendar; a pass killed between pages resumes at its saved page.""
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from sandbox.calendar_api import list_events
+from sandbox.errors import ApiError
+from sandbox.handlers import Call
+from sandbox.server import default_handlers
+from sandbox.state import SandboxState
 from store.models import Attendee, Calendar, CalendarCursor, Event, Finding
 from sync.calendar_sync import CALENDAR_CURSOR_VERSION
 from tests.fixtures_sync import (
@@ -235,3 +242,35 @@ def test_text_with_nul_bytes_is_stored_without_them(sync_env: SyncEnvFactory) ->
     with env.session_factory() as session:
         names = set(session.scalars(select(Attendee.display_name).where(Attendee.email == "kim@example.org")))
     assert names == {"Kim Lee"}
+
+
+def test_a_calendar_gone_from_the_account_is_skipped_until_it_is_back(
+    sync_env: SyncEnvFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The user unsubscribed from (or lost access to) a calendar the config still names: Google answers 404.
+    team_gone = threading.Event()
+
+    def events_list(state: SandboxState, call: Call) -> Any:
+        if team_gone.is_set() and call.path["calendarId"] == TEAM:
+            raise ApiError(404, "Not Found", "notFound")
+        return list_events(state, call)
+
+    handlers = {**default_handlers(), "calendar.events.list": events_list}
+    env = sync_env(_calendar_mailbox(), handlers=handlers)
+    env.calendars = ("primary", TEAM)
+    env.sync()
+    env.state.add_event(USER, "primary", event("lunch", hours_ago=5))
+    team_gone.set()
+
+    with caplog.at_level(logging.WARNING, logger="sync"):
+        report = env.sync()
+
+    assert not report.interrupted
+    assert "lunch" in _events(env)  # the other calendars (and Gmail) are still synced
+    assert set(_events(env, TEAM)) == {"standup"}  # what was stored stays
+    assert any(TEAM in record.getMessage() for record in caplog.records if record.levelno == logging.WARNING)
+
+    team_gone.clear()
+    env.state.add_event(USER, TEAM, event("retro", hours_ago=2))
+    env.sync()
+    assert set(_events(env, TEAM)) == {"standup", "retro"}
