@@ -24,3 +24,11 @@ def test_the_unit_runs_the_daemon_and_stops_it_cleanly() -> None:
 
 def test_the_unit_is_installed_for_the_user_session() -> None:
     assert unit()["Install"]["WantedBy"] == "default.target"
+
+
+def test_the_unit_asks_for_no_sandboxing_a_user_manager_may_be_unable_to_set_up() -> None:
+    service = unit()["Service"]
+
+    needs_namespaces = ("PrivateTmp", "PrivateDevices", "ProtectSystem", "ProtectHome", "PrivateUsers")
+    assert [key for key in needs_namespaces if key in service] == []
+    assert service["NoNewPrivileges"] == "yes"  # a plain prctl: fine in a user unit
