@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from store.models import GmailCursor, Message, PendingMessage
 from sync.context import GmailCounts, SyncContext
-from sync.gmail_calls import list_message_page, profile_history_id, window_query
+from sync.gmail_calls import list_labels, list_message_page, profile_history_id, window_query
 from sync.gmail_fetch import fetch_pending
-from sync.gmail_store import clear_pending, delete_messages, queue_pending, sync_labels
+from sync.gmail_store import clear_pending, delete_messages, queue_pending, store_labels
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ def run_initial(ctx: SyncContext, counts: GmailCounts) -> bool:
 def begin_full_sync(ctx: SyncContext, *, reason: str) -> None:
     """Read the historyId first, then reset the cursor to list the window from its first page."""
     history_id = profile_history_id(ctx.api, ctx.account_email)
+    labels = list_labels(ctx.api)  # asked before the write transaction: no call to Google holds the store
     window_start = ctx.now() - timedelta(days=ctx.settings.window_days)
     with ctx.session_factory.begin() as session:
         cursor = cursor_of(session, ctx.account_id)
@@ -75,7 +76,7 @@ def begin_full_sync(ctx: SyncContext, *, reason: str) -> None:
         cursor.list_page_token = None
         cursor.listing_done = False
         clear_pending(session, ctx.account_id)
-        sync_labels(session, ctx.api, ctx.account_id)
+        store_labels(session, ctx.account_id, labels)
     log.info(
         "account %s: full Gmail sync (%s) from historyId %d over %d days",
         ctx.account_email,

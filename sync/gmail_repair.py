@@ -8,8 +8,9 @@ sometimes hours). Resetting the cursor to "now" would silently skip whatever hap
    threads.list gives each thread's historyId (10 units a page, 500 threads): a thread whose historyId is
    newer than every stored message of it changed (labels, new or deleted messages), so its messages are
    fetched again; unchanged threads cost nothing more;
-3. in one transaction: stored messages of the window that the listing no longer names are removed, the ids
-   to fetch are queued in `pending_messages`, and the cursor is put back in its fetch phase;
+3. labels.list, then in one transaction (no call to Google inside it): stored messages of the window that
+   the listing no longer names are removed, the ids to fetch are queued in `pending_messages`, the labels
+   stored, and the cursor is put back in its fetch phase;
 4. `gmail_fetch` fetches the queue (resumable, like any initial sync) and the cursor becomes incremental.
 Listing is held in memory and not checkpointed: it costs a small fraction of a fetch, and a run killed
 while listing finds the old cursor, gets the 404 again and lists again.
@@ -24,9 +25,15 @@ from sqlalchemy import func, select
 
 from store.models import Message, Thread
 from sync.context import GmailCounts, SyncContext
-from sync.gmail_calls import list_message_page, list_thread_history, profile_history_id, window_query
+from sync.gmail_calls import (
+    list_labels,
+    list_message_page,
+    list_thread_history,
+    profile_history_id,
+    window_query,
+)
 from sync.gmail_initial import cursor_of
-from sync.gmail_store import clear_pending, delete_messages, queue_pending, sync_labels
+from sync.gmail_store import clear_pending, delete_messages, queue_pending, store_labels
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +52,7 @@ def begin_window_repair(ctx: SyncContext, counts: GmailCounts) -> None:
         if page_token is None:
             break
     thread_history = dict(list_thread_history(ctx.api, query))
+    labels = list_labels(ctx.api)
     with ctx.session_factory.begin() as session:
         stored_threads = dict(
             session.execute(
@@ -78,7 +86,7 @@ def begin_window_repair(ctx: SyncContext, counts: GmailCounts) -> None:
         counts.deleted += delete_messages(session, ctx.account_id, vanished)
         clear_pending(session, ctx.account_id)
         queue_pending(session, ctx.account_id, to_fetch)
-        sync_labels(session, ctx.api, ctx.account_id)
+        store_labels(session, ctx.account_id, labels)
         cursor = cursor_of(session, ctx.account_id)
         assert cursor is not None
         cursor.phase = "initial"

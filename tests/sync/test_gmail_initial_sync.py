@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from sandbox.generator import generate
-from store.models import GmailCursor, Label, PendingMessage, Thread
+from sandbox.gmail_api import list_labels
+from sandbox.handlers import Call
+from sandbox.server import default_handlers
+from sandbox.state import SandboxState
+from store.db import make_engine
+from store.models import Account, GmailCursor, Label, PendingMessage, Thread
 from sync.gmail_initial import GMAIL_CURSOR_VERSION
 from tests.fixtures_sync import NOW, USER, SyncEnvFactory, gmail_id, mailbox, message
 
@@ -189,3 +196,34 @@ def test_a_generated_mailbox_is_stored_whole(sync_env: SyncEnvFactory) -> None:
     assert threads == {
         summary["threadId"] for summary in env.state.messages(USER) if summary["id"] in env.sandbox_labels()
     }
+
+
+def test_the_store_stays_writable_while_google_is_asked_for_the_labels(
+    sync_env: SyncEnvFactory, engine_url: str
+) -> None:
+    # Another Rapport process may write to the same store (another account) at any moment; a call to Google,
+    # which can take minutes of retries, must never run inside one of the sync's write transactions.
+    other_process = make_engine(engine_url)
+    refused: list[str] = []
+
+    def labels_list(state: SandboxState, call: Call) -> Any:
+        try:
+            with other_process.begin() as connection:
+                if connection.dialect.name == "sqlite":
+                    connection.exec_driver_sql("PRAGMA busy_timeout = 200")
+                connection.execute(update(Account).values(name=Account.name))
+        except OperationalError as error:
+            refused.append(str(error.orig))
+        return list_labels(state, call)
+
+    handlers = {**default_handlers(), "gmail.users.labels.list": labels_list}
+    env = sync_env(mailbox([message(n) for n in range(1, 4)]), handlers=handlers)
+
+    env.sync()
+    env.state.deliver(USER, from_="dana@acme.io", to=USER, subject="Hello", body="Hi")
+    env.state.expire_history(USER)
+    env.sync()  # the window repair lists the labels too
+    other_process.dispose()
+
+    assert env.server.log.count("gmail.users.labels.list") == 2
+    assert refused == []
