@@ -19,7 +19,7 @@ from rapport.demo import demo
 from rapport.errors import RapportError
 from rapport.oauth import Interaction, run_auth
 from rapport.sandbox_cli import sandbox_group
-from rapport.status import collect_status
+from rapport.status import KINDS, collect_status
 from rapport.status_table import render_status
 from rapport.store_access import open_store, shown_url, sqlite_file
 from rapport.token_store import write_private_file
@@ -91,6 +91,13 @@ def check(ctx: click.Context) -> None:
         click.echo(f"  account {account.name}: {account.email}, token {token}{to_do}")
     rules = ", ".join(f"{rule.name} ({rule.kind}{'' if rule.enabled else ', off'})" for rule in config.rules)
     click.echo(f"  rules: {rules}")
+    running = {rule.kind for rule in config.rules if rule.enabled}
+    unlooked = [kind for kind in KINDS if kind not in running]
+    if unlooked:
+        click.echo(
+            f"  no rule looks for {', '.join(unlooked)}: [[rules]] tables replace the default rules, so "
+            "list every rule you want (config.example.toml has the three defaults)"
+        )
 
 
 @cli.command()

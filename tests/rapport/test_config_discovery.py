@@ -137,3 +137,19 @@ def test_init_then_check_on_a_fresh_home_says_what_is_left_to_do(
         " (not there yet — run: rapport auth --account personal)"
     ) in checked.output
     assert f"store: sqlite:///{tmp_path}/.local/share/rapport/rapport.db" in checked.output
+
+
+def test_check_warns_that_rules_tables_replace_the_default_rules(rapport_config: ConfigWriter) -> None:
+    only_recruiters = 'name = "recruiters"\nkind = "cold_contact"\nmin_days = 30\n'
+    only_recruiters += 'filters = { include_domains = ["talent.example", "recruit.example"] }'
+    config = rapport_config(rules=[only_recruiters])
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "check"])
+    defaults = CliRunner().invoke(cli, ["--config", str(rapport_config(name="defaults.toml")), "check"])
+
+    assert result.exit_code == 0, result.output
+    assert "rules: recruiters (cold_contact)\n" in result.output
+    assert "no rule looks for thank_you, awaiting_reply: [[rules]] tables replace the default rules" in (
+        result.output
+    )
+    assert "no rule looks for" not in defaults.output
