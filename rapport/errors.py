@@ -57,6 +57,21 @@ class ConfigError(RapportError):
         super().__init__("\n".join(lines))
 
 
+class StoreUnreachableError(RapportError):
+    """The configured store could not be opened: down, refusing connections, timing out, or refusing Rapport.
+
+    Unlike a config error it may pass by itself (a database restarting), so it ends the command with exit
+    code 1, which systemd's `Restart=on-failure` retries, rather than 2, which it leaves failed for good.
+    """
+
+    exit_code = EXIT_CYCLE_FAILED
+
+    def __init__(self, path: Path, problem: ConfigProblem) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"the store of {path} cannot be opened:\n{problem.render()}")
+
+
 class AuthRequired(RapportError, RefreshError):  # noqa: N818 - the name the other layers know it by
     """Google refused an account's saved token, or there is none: the user must run `rapport auth` again.
 

@@ -1,7 +1,9 @@
 """The store as the shell uses it: opened and migrated from config, accounts ensured by name, each account's
 cross-process lease, and one `cycle_runs` row per cycle for `rapport status`.
 
-An unreachable or malformed store URL is a config error (exit 2) naming `store.url`.
+A malformed store URL, or a SQLite path that cannot be created, is a config error (exit 2) naming
+`store.url`; a database that cannot be reached or refuses Rapport is `StoreUnreachableError` (exit 1, so that
+systemd restarts the daemon: a database restarting must not stop Rapport for good).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rapport.config import RapportConfig
 from rapport.daemon import CycleOutcome
-from rapport.errors import ConfigError, ConfigProblem
+from rapport.errors import ConfigError, ConfigProblem, StoreUnreachableError
 from store import locks
 from store.accounts import ensure_account
 from store.db import make_engine, session_factory, upgrade
@@ -66,11 +68,13 @@ def open_store(config_path: Path, config: RapportConfig) -> Store:
                 for account in config.accounts
             }
     except StoreUnavailable as error:
-        raise ConfigError(config_path, [_unreachable(config.store.url, error.problem)]) from error
+        problem = _unreachable(config.store.url, error.problem)
+        if isinstance(error.__cause__, DBAPIError):  # the database answered badly or not at all
+            raise StoreUnreachableError(config_path, problem) from error
+        raise ConfigError(config_path, [problem]) from error  # a URL or path no retry can fix
     except SQLAlchemyError as error:
-        raise ConfigError(
-            config_path, [_unreachable(config.store.url, str(error).splitlines()[0])]
-        ) from error
+        problem = _unreachable(config.store.url, str(error).splitlines()[0])
+        raise StoreUnreachableError(config_path, problem) from error
     return Store(engine, sessions, account_ids)
 
 

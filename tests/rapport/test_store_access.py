@@ -1,5 +1,6 @@
-"""The shell's use of the store: an unreachable store is a config error naming `store.url`; two processes on
-one store never work one account at once; every cycle leaves a `cycle_runs` row for `rapport status`."""
+"""The shell's use of the store: an unreachable store names `store.url` and its fix and exits 1 (systemd
+restarts the daemon), a store path no retry can fix is a config error (exit 2); two processes on one store
+never work one account at once; every cycle leaves a `cycle_runs` row for `rapport status`."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from rapport.cli import cli
 from rapport.config import load_config
 from rapport.daemon import AccountJob, CycleStats, Daemon
 from rapport.errors import AuthRequired, ConfigError
@@ -28,13 +31,26 @@ def store_for(rapport_config: ConfigWriter, store_url: str) -> Store:
     return open_store(path, config)
 
 
-def test_an_unreachable_store_is_a_config_error_naming_the_key_and_the_fix(
+def test_an_unreachable_store_names_the_key_and_the_fix_and_exits_1_so_systemd_retries(
     rapport_config: ConfigWriter, tmp_path: Path
 ) -> None:
-    path, config = load_config(
-        str(rapport_config(store='url = "postgresql+psycopg://rapport@127.0.0.1:1/rapport"'))
-    )
+    config = rapport_config(store='url = "postgresql+psycopg://rapport@127.0.0.1:1/rapport"')
     before = sorted(tmp_path.rglob("*"))
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "run", "--once"])
+
+    assert result.exit_code == 1  # a database restarting must not leave the systemd unit failed for good
+    assert f"rapport: the store of {config} cannot be opened:\n" in result.stderr
+    assert '  store.url: got "postgresql+psycopg://rapport@127.0.0.1:1/rapport" (' in result.stderr
+    assert "fix: start the database or correct the URL" in result.stderr
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_sqlite_store_whose_folder_cannot_be_made_is_a_config_error(
+    rapport_config: ConfigWriter, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    path, config = load_config(str(rapport_config(store=f'url = "sqlite:///{tmp_path}/a-file/rapport.db"')))
 
     with pytest.raises(ConfigError) as caught:
         open_store(path, config)
@@ -42,8 +58,7 @@ def test_an_unreachable_store_is_a_config_error_naming_the_key_and_the_fix(
     assert caught.value.exit_code == 2
     [problem] = caught.value.problems
     assert problem.key == "store.url"
-    assert "start the database or correct the URL" in problem.fix
-    assert sorted(tmp_path.rglob("*")) == before
+    assert "cannot create directory" in problem.given
 
 
 def test_opening_the_store_migrates_it_and_gives_each_account_a_stable_id(
