@@ -76,7 +76,10 @@ def init(ctx: click.Context, force: bool) -> None:
 @cli.command()
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    """Validate the config file and show what it sets up, and what is still to do before a run."""
+    """Validate the config and say what is left to do before a run.
+
+    Shows the store, the Google endpoints, each account and the rules the config sets up.
+    """
     state = state_of(ctx)
     config = state.config()
     click.echo(f"config {state.config_path} is valid")
@@ -126,7 +129,10 @@ def auth(ctx: click.Context, account_name: str | None, no_browser: bool) -> None
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Each account's last cycle, cursors, open findings, drafts written, and what needs fixing."""
+    """Each account's last cycle, findings, drafts, and what to fix.
+
+    Also the sync cursors and the last audit; --json prints it all for scripts.
+    """
     state = state_of(ctx)
     config = state.config()
     database = sqlite_file(config.store.url)

@@ -56,7 +56,10 @@ def opened_store(state: CliState, config: RapportConfig) -> Iterator[Store]:
 @click.option("--once", is_flag=True, help="One cycle for every account, then exit (1 if any failed).")
 @click.pass_context
 def run(ctx: click.Context, once: bool) -> None:
-    """Run the cycle (sync → rules → drafts) for every account, every `interval_minutes`, until stopped."""
+    """Run every account's cycle every interval_minutes, until stopped.
+
+    A cycle is sync → rules → drafts. SIGTERM or Ctrl+C stops after the current step.
+    """
     state = state_of(ctx)
     config = state.config()
     state.setup_logging(config)
@@ -75,7 +78,10 @@ def run(ctx: click.Context, once: bool) -> None:
 @ACCOUNT_OPTION
 @click.pass_context
 def sync(ctx: click.Context, account_name: str | None) -> None:
-    """Bring the store up to date with Gmail and the calendars (nothing else)."""
+    """Bring the store up to date with Gmail and the calendars.
+
+    Nothing else: no rules, no drafts. A first sync shows a progress bar on a terminal.
+    """
     state, config, accounts = interactive_start(ctx, account_name)
     console = Console()
     bars = sync_progress(console)
@@ -113,7 +119,10 @@ def sync_line(account_run: AccountRun) -> str | None:
 @ACCOUNT_OPTION
 @click.pass_context
 def preview(ctx: click.Context, as_json: bool, account_name: str | None) -> None:
-    """Run the rules over the store and show the open findings with their reasons, strongest first."""
+    """Show the open findings with their reasons, strongest first.
+
+    The rules run over what the store holds (run `rapport sync` first); nothing is written to Gmail.
+    """
     state, config, accounts = interactive_start(ctx, account_name)
     with opened_store(state, config) as store:
         result = run_accounts(config, store, accounts, RULES_ONLY)
@@ -144,7 +153,10 @@ def preview(ctx: click.Context, as_json: bool, account_name: str | None) -> None
 @ACCOUNT_OPTION
 @click.pass_context
 def draft(ctx: click.Context, dry_run: bool, account_name: str | None) -> None:
-    """Bring the findings up to date and write their drafts into Gmail (never sends); print each one."""
+    """Write the findings' drafts into Gmail (it never sends).
+
+    The rules run first over what the store holds; each draft is printed.
+    """
     state, config, accounts = interactive_start(ctx, account_name)
     with opened_store(state, config) as store:
         result = run_accounts(config, store, accounts, draft_steps(dry_run=dry_run))

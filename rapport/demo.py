@@ -64,7 +64,10 @@ SHOWN_HEADERS = ("From", "To", "Subject", "In-Reply-To", "References", "X-Rappor
 @click.option("--seed", type=int, default=DEMO_SEED, show_default=True, help="Seed of the generated mailbox.")
 @click.pass_context
 def demo(ctx: click.Context, messages: int, seed: int) -> None:
-    """One full cycle against a local sandbox mailbox: what Rapport finds and drafts (no Google account)."""
+    """One full cycle on a generated mailbox: no Google account needed.
+
+    The local sandbox serves the mailbox; Rapport shows what it finds and the drafts it writes.
+    """
     state = state_of(ctx)
     state.setup_logging(None, interactive=True)
     console = Console()
