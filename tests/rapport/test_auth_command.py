@@ -7,10 +7,12 @@ import json
 import re
 import stat
 import sys
+import threading
 from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import parse_qs, urlsplit
 
+import google_auth_oauthlib.flow
 import pytest
 import requests
 from click.testing import CliRunner
@@ -123,6 +125,51 @@ def test_auth_without_a_browser_saves_a_working_private_token(
     gmail = gmail_service(server, load_credentials(token_file, "work", ALEX, token_uri=server.token_uri))
     assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ALEX
     assert f'account "work" ({ALEX}) authorized' in result.output
+
+
+class FollowingBrowser:
+    """The user's browser for `run_local_server`: it opens the consent address on another thread and follows
+    the redirect to the flow's local server, as a browser does once the user allows access."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+        self.threads: list[threading.Thread] = []
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        self.opened.append(url)
+        thread = threading.Thread(target=requests.get, args=(url,), kwargs={"timeout": 10})
+        thread.start()
+        self.threads.append(thread)
+        return True
+
+
+def test_auth_with_a_browser_receives_the_code_on_a_local_server_and_saves_the_token(
+    sandbox_factory: SandboxFactory,
+    small_mailbox: dict[str, Any],
+    rapport_config: ConfigWriter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the sandbox speaks plain http on loopback
+    browser = FollowingBrowser()
+    monkeypatch.setattr(google_auth_oauthlib.flow.webbrowser, "get", lambda _name=None: browser)
+    server = sandbox_factory(small_mailbox)
+    config = sandbox_config(rapport_config, server, tmp_path)
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "auth"])
+    for thread in browser.threads:
+        thread.join(timeout=10)
+
+    assert result.exit_code == 0, result.output
+    [opened] = browser.opened
+    query = parse_qs(urlsplit(opened).query)
+    assert query["redirect_uri"][0].startswith("http://localhost:")
+    assert (query["login_hint"], query["prompt"]) == ([ALEX], ["consent"])
+    assert f"Opening your browser to authorize {ALEX}" in result.output
+    token_file = tmp_path / "tokens" / "work.json"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    gmail = gmail_service(server, load_credentials(token_file, "work", ALEX, token_uri=server.token_uri))
+    assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ALEX
 
 
 def test_auth_refuses_a_plain_http_token_endpoint_outside_tests_and_writes_nothing(
