@@ -125,7 +125,7 @@ class AccountCycle:
         if steps.sync:
             results.sync = self._step("sync", lambda: self._sync(api, stop))
             if results.sync.interrupted:
-                logger.info("account=%s: sync stopped; the next cycle resumes it", self.account.name)
+                logger.debug("account=%s: sync stopped; the next cycle resumes it", self.account.name)
                 return
         if stop.is_set():
             return

@@ -31,6 +31,7 @@ from rapport.signals import on_stop_signal
 logger = logging.getLogger(__name__)
 
 RENEW_INTERVAL_SECONDS = 60.0
+STOPPED_NOTE = "stopped before the end; what was done is kept and the next cycle resumes"
 
 Outcome = Literal["ok", "error", "auth_error", "skipped", "stopped"]
 
@@ -91,7 +92,9 @@ class CycleOutcome:
             f"account={self.account} synced={stats.synced} found={stats.found} drafted={stats.drafted} "
             f"errors={stats.errors} duration={self.duration_seconds:.1f}s outcome={self.outcome}"
         )
-        return f"{line}: {with_fix(self.error, self.fix)}" if self.error else line
+        if self.error:
+            return f"{line}: {with_fix(self.error, self.fix)}"
+        return f"{line}: {STOPPED_NOTE}" if self.outcome == "stopped" else line
 
 
 class CycleRecorder(Protocol):

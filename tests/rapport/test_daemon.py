@@ -360,7 +360,9 @@ def test_sigterm_lets_the_running_cycle_finish_its_step_then_exits_0(
     assert signal.getsignal(signal.SIGTERM) == previous_handler
 
 
-def test_sigterm_during_run_once_finishes_the_step_skips_the_remaining_accounts_and_exits_0() -> None:
+def test_sigterm_during_run_once_finishes_the_step_skips_the_remaining_accounts_and_exits_0(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     first = SteppedCycle(steps=3)
     second = InstantCycle()
     daemon = Daemon(
@@ -376,10 +378,15 @@ def test_sigterm_during_run_once_finishes_the_step_skips_the_remaining_accounts_
 
     helper = threading.Thread(target=drive)
     helper.start()
-    code, outcomes = daemon.run_once()
+    with caplog.at_level(logging.INFO, logger="rapport"):
+        code, outcomes = daemon.run_once()
     helper.join(WAIT)
 
     assert code == 0
     assert [(outcome.account, outcome.outcome) for outcome in outcomes] == [("work", "stopped")]
     assert first.steps_done == 1
     assert second.calls == 0
+    [line] = [message for message in caplog.messages if message.startswith("account=work")]
+    assert line.endswith(
+        "outcome=stopped: stopped before the end; what was done is kept and the next cycle resumes"
+    )
