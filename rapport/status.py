@@ -3,7 +3,9 @@ cursors, open findings by kind, drafts written, the last audit, and the last err
 (`rapport.status_table` shows it to a person; `status --json` prints it as it is).
 
 The JSON keys (`account`, `email`, `last_cycle`, `last_error`, `gmail_cursor`, `calendars`,
-`open_findings`, `drafts`, `last_audit`, `token_file_present`) are an interface scripts may rely on.
+`open_findings`, `drafts`, `last_audit`, `token_file_present`) are an interface scripts may rely on. A last
+cycle's `outcome` is "running" while a live process works the account; a cycle whose process died before
+recording its end (killed, crashed) reads "interrupted".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rapport.config import AccountSettings, RapportConfig
+from rapport.store_access import is_worked_on
 from store.models import AuditRun, Calendar, CalendarCursor, CycleRun, Draft, Finding, GmailCursor
 
 KINDS = ("thank_you", "cold_contact", "awaiting_reply")
@@ -38,6 +41,8 @@ def account_status(session: Session, account: AccountSettings, account_id: int |
     last = session.scalars(runs.limit(1)).first()
     if last is not None:
         status["last_cycle"] = _cycle(last)
+        if last.outcome == "running" and not is_worked_on(session, account_id):
+            status["last_cycle"]["outcome"] = "interrupted"  # its process died (killed, crashed) mid-cycle
     failed = session.scalars(runs.where(CycleRun.outcome.in_(FAILED)).limit(1)).first()
     if failed is not None:
         status["last_error"] = {

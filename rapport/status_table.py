@@ -30,6 +30,7 @@ DRAFT_LABELS = (
 )
 OUTCOME_LABELS = {
     "running": "running now",
+    "interrupted": "interrupted: Rapport ended mid-cycle (killed or crashed); the next cycle resumes",
     "stopped": "stopped before the end (the next cycle resumes)",
     "auth_error": "failed: authorization",
     "error": "failed",
@@ -67,6 +68,8 @@ def _cycle(cycle: dict[str, Any] | None) -> str:
     if cycle is None:
         return "never"
     outcome = OUTCOME_LABELS.get(cycle["outcome"], cycle["outcome"])
+    if cycle["outcome"] in ("running", "interrupted"):  # no counts recorded (yet)
+        return f"{_when(cycle['started_at'])}, {outcome}"
     return (
         f"{_when(cycle['started_at'])}, {outcome}: {cycle['synced_messages']} mails and "
         f"{cycle['synced_events']} events synced, {cycle['found']} found, {cycle['drafted']} drafted"

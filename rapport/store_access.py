@@ -147,6 +147,13 @@ class StoreLease:
             )
 
 
+def is_worked_on(session: Session, account_id: int) -> bool:
+    """Whether a live process holds the account's lease (unexpired, and not a process of this host that has
+    exited): a `cycle_runs` row still "running" without one belongs to a process that died mid-cycle."""
+    lock = session.get(AccountLock, account_id)
+    return lock is not None and lock.expires_at > utcnow() and not _is_dead_local_process(lock.holder)
+
+
 def _is_dead_local_process(holder: str) -> bool:
     """True when `holder` ("host:pid:uuid") names a process of this host that has exited (POSIX only)."""
     host, _, rest = holder.partition(":")

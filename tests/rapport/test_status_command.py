@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session, sessionmaker
 
 from rapport.cli import cli
 from rapport.config import load_config
 from rapport.daemon import AccountJob, CycleStats, Daemon
 from rapport.errors import AuthRequired
-from rapport.store_access import CycleRecords, open_store
-from store.models import AuditRun, Draft, Finding
+from rapport.store_access import CycleRecords, StoreLease, open_store
+from store.locks import make_holder
+from store.models import AuditRun, CycleRun, Draft, Finding
 from tests.fixtures_rapport import ConfigWriter
 from tests.rapport.test_daemon import SETTINGS, InstantCycle
 
@@ -153,3 +154,29 @@ def test_status_shows_the_last_audit_and_names_a_gap_it_found(rapport_config: Co
     assert "120 checked, 2 missing (restored 2)" in table.output
     assert "work: the audit at " in table.output
     assert "found 2 recent messages missing from the store and restored them" in table.output
+
+
+def test_a_cycle_whose_process_died_reads_interrupted_and_one_under_a_live_lease_running(
+    rapport_config: ConfigWriter,
+) -> None:
+    config_path = rapport_config()
+    path, config = load_config(str(config_path))
+    store = open_store(path, config)
+    work = store.account_ids["work"]
+    with store.sessions.begin() as session:
+        session.add(CycleRun(account_id=work, outcome="running"))  # its process was killed mid-cycle
+
+    def status(*args: str) -> Result:
+        return CliRunner(env={"COLUMNS": "100"}).invoke(cli, ["--config", str(config_path), "status", *args])
+
+    dead = status("--json"), status()
+    lease = StoreLease(store.sessions, work, make_holder())
+    assert lease.acquire()  # a live process (this one) now works the account
+    live = json.loads(status("--json").output)
+    lease.release()
+    store.engine.dispose()
+
+    assert json.loads(dead[0].output)[0]["last_cycle"]["outcome"] == "interrupted"
+    table = " ".join(dead[1].output.split())
+    assert ", interrupted: Rapport ended mid-cycle (killed or crashed); the next cycle resumes Open" in table
+    assert live[0]["last_cycle"]["outcome"] == "running"
