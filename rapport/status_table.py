@@ -85,12 +85,10 @@ def _drafts(drafts: dict[str, int]) -> str:
 def _gmail(cursor: dict[str, Any] | None) -> str:
     if cursor is None:
         return "not synced yet (rapport sync)"
-    phase = (
-        f"up to date with history {cursor['history_id']}"
-        if cursor["phase"] == "incremental"
-        else "first sync not finished (the next sync resumes it)"
-    )
-    return f"{phase}, as of {_when(cursor['updated_at'])}"
+    # The cursor's row changes only when the mailbox did: its time is the last change, not the last check.
+    if cursor["phase"] == "incremental":
+        return f"synced to history {cursor['history_id']} (last changed {_when(cursor['updated_at'])})"
+    return f"first sync not finished, the next sync resumes it (last progress {_when(cursor['updated_at'])})"
 
 
 def _calendars(calendars: list[dict[str, Any]]) -> str:
