@@ -1,9 +1,9 @@
 """The API call pipeline shared by plain HTTP requests and batch parts.
 
-route → authenticate → refuse forbidden calls → draw an injected fault (a drop, a delay or an error answer)
-→ validate the query → check scopes → resolve the user → charge quota → run the handler under the state
-lock → log the call. Faults are drawn only for calls that got this far, so the fault history names the
-method each one hit.
+route → authenticate → refuse forbidden calls → tell the call observers → draw an injected fault (a drop,
+a delay or an error answer) → validate the query → check scopes → resolve the user → charge quota → run the
+handler under the state lock → log the call. Faults are drawn only for calls that got this far, so the
+fault history names the method each one hit.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+
+CallObserver = Callable[[str, str], None]
+"""Told `(method id, user)` of every allowed API call as it arrives, before it is answered (batch parts
+one by one), in the thread serving it. Raising `ApiError` answers the call with that error instead, as if
+the backend had failed before doing anything: a test can stop a client at an exact call (kill -9 at the
+Nth call) and choose whether the server still carries the call out."""
 
 # Calls Rapport must never make: it reads mail and calendars and writes drafts, nothing else.
 FORBIDDEN_GMAIL_METHODS = frozenset(
@@ -134,6 +140,7 @@ class Dispatcher:
         self.log = log
         self.handlers = handlers
         self.slow_seconds = slow_seconds
+        self.observers: list[CallObserver] = []
 
     def dispatch(self, request: ApiRequest) -> ApiResponse:
         """Answer one API request (a batch part gets status faults only: it cannot drop a connection)."""
@@ -148,18 +155,9 @@ class Dispatcher:
         except ApiError as auth_error:
             self._log(method.id, "", 0, auth_error.status, request, fault=None)
             return error_response(auth_error)
-        if is_forbidden(method):
-            self.log.record(
-                method.id, grant.email, cost=0, status=403, in_batch=request.in_batch, forbidden=True
-            )
-            return error_response(
-                ApiError(
-                    403,
-                    f"The sandbox refuses {method.id}: Rapport never sends, deletes or changes mail "
-                    "or calendar events.",
-                    "forbiddenBySandbox",
-                )
-            )
+        refused = self._refuse(method, grant, request)
+        if refused is not None:
+            return refused
         if request.in_batch:
             fault = self.faults.for_batch_part(method.id)
         else:
@@ -176,6 +174,29 @@ class Dispatcher:
         response, user, cost = self._run(method, path_params, query, grant, request)
         self._log(method.id, user, cost, response.status, request, fault=fault)
         return replace(response, drop=True) if fault is Fault.DROP_AFTER else response
+
+    def _refuse(self, method: Method, grant: Grant, request: ApiRequest) -> ApiResponse | None:
+        """The answer to a call refused before any fault or handler (a forbidden method, or an observer
+        raising ApiError), or None to go on."""
+        if is_forbidden(method):
+            self.log.record(
+                method.id, grant.email, cost=0, status=403, in_batch=request.in_batch, forbidden=True
+            )
+            return error_response(
+                ApiError(
+                    403,
+                    f"The sandbox refuses {method.id}: Rapport never sends, deletes or changes mail "
+                    "or calendar events.",
+                    "forbiddenBySandbox",
+                )
+            )
+        try:
+            for observer in list(self.observers):
+                observer(method.id, grant.email)
+        except ApiError as error:
+            self._log(method.id, grant.email, 0, error.status, request, fault=None)
+            return error_response(error)
+        return None
 
     def _run(
         self,

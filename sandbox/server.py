@@ -23,7 +23,14 @@ from urllib.parse import parse_qs
 from sandbox.admin import ADMIN_PREFIX, handle_admin
 from sandbox.batch import run_batch
 from sandbox.calllog import CallLog
-from sandbox.dispatch import ApiRequest, ApiResponse, Dispatcher, error_response, json_response
+from sandbox.dispatch import (
+    ApiRequest,
+    ApiResponse,
+    CallObserver,
+    Dispatcher,
+    error_response,
+    json_response,
+)
 from sandbox.errors import HTTP_REASON_PHRASE
 from sandbox.faults import Fault, FaultInjector, fault_error
 from sandbox.handlers import Handler
@@ -84,6 +91,8 @@ class SandboxServer:
             handlers=handlers if handlers is not None else default_handlers(),
             slow_seconds=slow_seconds,
         )
+        # Observers of each API call as it arrives (sandbox.dispatch.CallObserver); append to subscribe.
+        self.on_call: list[CallObserver] = self.dispatcher.observers
         self._httpd = _HTTPServer((host, port), self)
         self._thread: threading.Thread | None = None
 
@@ -152,6 +161,11 @@ class SandboxServer:
         self._httpd.close_connections()
         self._httpd.server_close()
 
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until no client connection is open — every request answered (or dropped) and its client
+        gone — e.g. after killing a client, until the calls it left in flight are done; False on timeout."""
+        return self._httpd.wait_until_idle(timeout)
+
     def __enter__(self) -> SandboxServer:
         return self.start()
 
@@ -172,7 +186,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self.sandbox = sandbox
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._connections_lock = threading.Condition()
         super().__init__(address, _RequestHandler)
 
     def server_bind(self) -> None:
@@ -189,6 +203,7 @@ class _HTTPServer(ThreadingHTTPServer):
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
             self._connections.discard(request)
+            self._connections_lock.notify_all()
         super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -199,6 +214,10 @@ class _HTTPServer(ThreadingHTTPServer):
             logger.debug("client %s went away: %s", client_address, error)
             return
         logger.exception("error while serving %s", client_address)
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self._connections_lock:
+            return self._connections_lock.wait_for(lambda: not self._connections, timeout)
 
     def close_connections(self) -> None:
         with self._connections_lock:

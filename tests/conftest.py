@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures_rapport",
     "tests.fixtures_drafts",
     "tests.fixtures_rules",
+    "tests.fixtures_resilience",
 ]
