@@ -3,7 +3,8 @@
 `life_goes_on` is a day in the user's mailbox after Rapport wrote its drafts: a contact answers a follow-up,
 the user writes by hand to a cold contact, deletes one of Rapport's drafts, edits another and sends a third,
 new mail arrives, mail is archived, starred and deleted, a meeting ends and an upcoming one is cancelled.
-`meetings_end` ends a few meetings at once (a drafting-heavy cycle). Both choose their targets from
+`meetings_end` ends a few meetings at once (a drafting-heavy cycle); `cursors_expire` lets mail and a meeting
+arrive and then expires Gmail's history and the Calendar sync tokens. They choose their targets from
 the sorted draft keys and ids, and give everything they create explicit times and Message-IDs, so two
 sandboxes holding the same mailbox are moved on identically.
 
@@ -142,6 +143,26 @@ def meetings_end(server: SandboxServer, user: str, at: datetime) -> None:
     for number, people in enumerate(guests):
         ended = at - timedelta(hours=3 + number)
         server.state.add_event(user, "primary", _meeting(f"endedmeeting{number}", user, ended, people))
+
+
+def cursors_expire(server: SandboxServer, user: str, at: datetime) -> None:
+    """Mail arrives and a meeting ends, then Gmail forgets the history since and every Calendar sync token
+    expires: the next cycle must repair its window (history 404) and re-sync the calendar (410)."""
+    state = server.state
+    for number in range(3):
+        state.deliver(
+            user,
+            from_=f"Late Person {number} <late{number}@arrivals.example>",
+            to=user,
+            subject=f"While you were away {number}",
+            body="Catching you before the holidays.",
+            at=at - timedelta(hours=2, minutes=number),
+            headers={"Message-ID": f"<expired-gap-{number}@arrivals.example>"},
+        )
+    ended = at - timedelta(hours=4)
+    state.add_event(user, "primary", _meeting("gapmeeting", user, ended, [("rosa@gap.example", "Rosa Diaz")]))
+    state.expire_history(user)
+    state.invalidate_sync_tokens(user, "primary")
 
 
 # ---- kill campaigns -------------------------------------------------------------------------------------

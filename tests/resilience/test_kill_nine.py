@@ -1,11 +1,13 @@
 """kill -9 at any API call loses nothing and doubles nothing.
 
 One generated mailbox is served twice. On one sandbox Rapport runs as a user would see it, one clean
-`rapport run --once` per phase; on the other the `rapport run --once` process is SIGKILLed at seeded API
-calls — through the initial sync, the drafting right after it, an incremental sync after a day of mail
-(answers, mail written by hand, drafts deleted, edited and sent, a meeting ended), and a drafting-heavy
-cycle — restarted after each kill, and finally run to completion. After each phase the two stores hold the
-same content, each draft is in Gmail exactly once, and no forbidden call reached either sandbox.
+`rapport run --once` per phase (and one more that reads back the drafts it wrote); on the other the
+`rapport run --once` process is SIGKILLed at seeded API calls — through the initial sync, the drafting
+right after it, an incremental sync after a day of mail (answers, mail written by hand, drafts deleted,
+edited and sent, a meeting ended), a drafting-heavy cycle and the repair after Gmail's history and the
+Calendar sync tokens expired — restarted after each kill, and finally run to completion. After each
+phase the two stores hold the same content, each draft is in Gmail exactly once, the integrity audit
+(every cycle) never found a gap, and no forbidden call reached either sandbox.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tests.fixtures_resilience import (
     KillSwitch,
     SiteFactory,
     audit_gaps,
+    cycle,
     gmail_drafts,
     run_once,
     store_content,
@@ -32,6 +35,7 @@ from tests.resilience.scenario import (
     Move,
     Station,
     batter,
+    cursors_expire,
     kill_points,
     life_goes_on,
     meetings_end,
@@ -82,11 +86,24 @@ PHASES: list[tuple[str, Move | None, list[Station]]] = [
             Station(LIST_DRAFTS, 1, 2),
         ],
     ),
+    (
+        "repair after the cursors expired",
+        cursors_expire,
+        [
+            Station(
+                "gmail.users.history.list", 1, 1, refused=False
+            ),  # answered 404: the window repair starts
+            Station("gmail.users.messages.list", 1, 1),
+            Station(GET, 1, 3),
+            Station("calendar.events.list", 1, 2),  # the 410, or the first page of the calendar's re-sync
+            Station(CREATE, 1, 1),
+        ],
+    ),
 ]
 
 
 @pytest.mark.slow
-def test_killed_at_twenty_one_api_calls_rapport_ends_where_a_clean_run_does(
+def test_killed_at_twenty_six_api_calls_rapport_ends_where_a_clean_run_does(
     rapport_site: SiteFactory, engine_url: str
 ) -> None:
     now = hour_now()
@@ -104,7 +121,7 @@ def test_killed_at_twenty_one_api_calls_rapport_ends_where_a_clean_run_does(
             for site in (clean, battered):
                 move(site.server, user, now)
         for _ in range(2):  # the cycle, then one that reads back the drafts it wrote
-            assert run_once(clean).returncode == 0
+            assert cycle(clean).returncode == 0
         batter(battered, switch, phase, kill_points(stations, rng), log)
         assert run_once(battered).returncode == 0
 
@@ -112,7 +129,7 @@ def test_killed_at_twenty_one_api_calls_rapport_ends_where_a_clean_run_does(
         assert gmail_drafts(battered) == gmail_drafts(clean), phase
 
     assert log.missed == []
-    assert len(log.kills) == 21
+    assert len(log.kills) == 26
     keys = Counter(key for key, *_ in gmail_drafts(battered))
     assert keys
     assert max(keys.values()) == 1  # each draft exactly once
