@@ -282,11 +282,29 @@ def gmail_drafts(site: SandboxRapport) -> list[tuple[str, str, str, str]]:
 SiteFactory = Callable[..., SandboxRapport]
 
 
+def open_site(
+    server: SandboxServer,
+    root: Path,
+    *,
+    store_url: str | None = None,
+    sync: str = "",
+    extra_sections: str = "",
+) -> SandboxRapport:
+    """A config under `root` pointing Rapport at `server`'s first user, on `store_url` or else a SQLite
+    store of its own under `root`; `sync` adds keys to [sync], `extra_sections` whole sections."""
+    user = server.state.users[0]
+    store_url = store_url or f"sqlite:///{root}/rapport.db"
+    config, tokens = sandbox_rapport_config(server, root, store_url, {"work": user}, extra_sections)
+    if sync:
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("workers = 2", f"workers = 2\n{sync}"), encoding="utf-8")
+    return SandboxRapport(server, config, store_url, tokens, {"work": user})
+
+
 @pytest.fixture
 def rapport_site(sandbox_factory: Callable[..., SandboxServer], tmp_path: Path) -> SiteFactory:
     """`rapport_site(document, name, store_url=..., sync="audit_every_cycles = 1", extra_sections=...,
-    **server_options)`: the sandbox serving `document` and a config for its first user (files under
-    tmp_path/name), on `store_url` or else a SQLite store of its own there; `sync` adds [sync] keys."""
+    **server_options)`: the sandbox serving `document` and `open_site` for it under tmp_path/name."""
 
     def start(
         document: dict[str, Any],
@@ -298,13 +316,8 @@ def rapport_site(sandbox_factory: Callable[..., SandboxServer], tmp_path: Path) 
         **server_options: Any,
     ) -> SandboxRapport:
         server = sandbox_factory(document, **server_options)
-        user = document["users"][0]["email"]
-        root = tmp_path / name
-        store_url = store_url or f"sqlite:///{root}/rapport.db"
-        config, tokens = sandbox_rapport_config(server, root, store_url, {"work": user}, extra_sections)
-        if sync:
-            text = config.read_text(encoding="utf-8")
-            config.write_text(text.replace("workers = 2", f"workers = 2\n{sync}"), encoding="utf-8")
-        return SandboxRapport(server, config, store_url, tokens, {"work": user})
+        return open_site(
+            server, tmp_path / name, store_url=store_url, sync=sync, extra_sections=extra_sections
+        )
 
     return start

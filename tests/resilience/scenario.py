@@ -1,4 +1,4 @@
-"""A mailbox's life between Rapport's cycles, and the kill campaign that runs Rapport through it.
+"""A mailbox's life between Rapport's cycles.
 
 `life_goes_on` is a day in the user's mailbox after Rapport wrote its drafts: a contact answers a follow-up,
 the user writes by hand to a cold contact, deletes one of Rapport's drafts, edits another and sends a third,
@@ -8,23 +8,17 @@ arrive and then expires Gmail's history and the Calendar sync tokens. They choos
 the sorted draft keys and ids, and give everything they create explicit times and Message-IDs, so two
 sandboxes holding the same mailbox are moved on identically.
 
-`Phase` and `batter` drive one phase of a kill campaign: Rapport is killed at each kill point in turn,
-restarted, and finally runs to completion; `kill_points` draws the points of a phase from its stations
-with a seeded generator.
+`compact_mailbox` holds every kind of finding in thirty messages, for cycles that must make few calls.
 """
 
 from __future__ import annotations
 
 import email.utils
-import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.server import SandboxServer
-from tests.fixtures_rapport import SandboxRapport
-from tests.fixtures_resilience import KillPoint, KillSwitch, Run, run_once
 
 Move = Callable[[SandboxServer, str, datetime], None]
 
@@ -133,15 +127,16 @@ def life_goes_on(server: SandboxServer, user: str, at: datetime) -> None:
     state.cancel_event(user, "primary", upcoming[0])
 
 
-def meetings_end(server: SandboxServer, user: str, at: datetime) -> None:
-    """Three meetings with five people end a few hours before `at`: five thank-you drafts to write."""
-    guests = [
-        [("lena@partner.example", "Lena Ortiz")],
-        [("omar@partner.example", "Omar Haddad"), ("yuki@partner.example", "Yuki Sato")],
-        [("ines@studio.example", "Inès Moreau"), ("tom@studio.example", "Tom Becker")],
-    ]
-    for number, people in enumerate(guests):
-        ended = at - timedelta(hours=3 + number)
+def meetings_end(server: SandboxServer, user: str, at: datetime, meetings: int = 3) -> None:
+    """`meetings` meetings end a few hours before `at`, every other one with two guests (three meetings:
+    five thank-you drafts to write)."""
+    guests = ["Lena Ortiz", "Omar Haddad", "Yuki Sato", "Inès Moreau", "Tom Becker"]
+    for number in range(meetings):
+        people = []
+        for seat in range(1 + number % 2):
+            name = guests[(2 * number + seat) % len(guests)]
+            people.append((f"guest.{number}.{seat}@partner.example", name))
+        ended = at - timedelta(hours=3, minutes=10 * number)
         server.state.add_event(user, "primary", _meeting(f"endedmeeting{number}", user, ended, people))
 
 
@@ -163,62 +158,6 @@ def cursors_expire(server: SandboxServer, user: str, at: datetime) -> None:
     state.add_event(user, "primary", _meeting("gapmeeting", user, ended, [("rosa@gap.example", "Rosa Diaz")]))
     state.expire_history(user)
     state.invalidate_sync_tokens(user, "primary")
-
-
-# ---- kill campaigns -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Station:
-    """Where a kill may fall: the `low`..`high`th call of `method` (None: any call) of a run; `refused`
-    None lets the seed choose whether the call is refused or carried out."""
-
-    method: str | None
-    low: int
-    high: int
-    refused: bool | None = None
-
-
-def kill_points(stations: Sequence[Station], rng: random.Random) -> list[KillPoint]:
-    """One kill point per station, in order, drawn from `rng`."""
-    return [
-        KillPoint(
-            station.method,
-            rng.randint(station.low, station.high),
-            rng.random() < 0.5 if station.refused is None else station.refused,
-        )
-        for station in stations
-    ]
-
-
-@dataclass
-class CampaignLog:
-    """Kills that happened, kill points a run finished before reaching, and how many processes ran."""
-
-    kills: list[tuple[str, KillPoint]] = field(default_factory=list)
-    missed: list[tuple[str, KillPoint]] = field(default_factory=list)
-    runs: int = 0
-
-
-def batter(
-    site: SandboxRapport, switch: KillSwitch, phase: str, points: Sequence[KillPoint], log: CampaignLog
-) -> Run:
-    """Run Rapport on `site` killed at each point in turn, then once more to completion; returns the last run.
-
-    A kill point the run finished before reaching is logged as missed (that run completed normally)."""
-    for point in points:
-        run = run_once(site, switch, point)
-        log.runs += 1
-        if run.killed:
-            assert run.returncode == -9, f"{phase}, {point}: exited {run.returncode}\n{run.log}"
-            log.kills.append((phase, point))
-        else:
-            assert run.returncode == 0, f"{phase}, {point}: exited {run.returncode}\n{run.log}"
-            log.missed.append((phase, point))
-    final = run_once(site)
-    log.runs += 1
-    assert final.returncode == 0, f"{phase}: the run after the kills exited {final.returncode}\n{final.log}"
-    return final
 
 
 # ---- a compact mailbox: every kind of finding, few messages -------------------------------------------
@@ -244,7 +183,7 @@ def _compact_message(number: int, thread: int, label: str, at: datetime, **heade
 
 
 def compact_mailbox(now: datetime) -> dict[str, Any]:
-    """About sixty messages and three meetings giving four cold contacts, three unanswered questions and two
+    """About thirty messages and three meetings giving four cold contacts, three unanswered questions and two
     thank-yous (docs/rules.md), the rest newsletters and a meeting to come: a whole cycle in few API calls."""
     me = f"Alex Morgan <{COMPACT_USER}>"
     day = timedelta(days=1)
@@ -272,7 +211,7 @@ def compact_mailbox(now: datetime) -> dict[str, Any]:
         )
         message["body"] = f"Hi,\n\nCould you send me the figures for part {asked}?\n\nAlex\n"
         messages.append(message)
-    for issue in range(50):
+    for issue in range(15):
         number += 1
         at = now - (issue + 1) * day
         messages.append(

@@ -13,41 +13,24 @@ phase the two stores hold the same content, each draft is in Gmail exactly once,
 from __future__ import annotations
 
 import copy
-import random
 from collections import Counter
 
 import pytest
 
 from sandbox.generator import generate
 from tests.fixtures_rapport import hour_now
-from tests.fixtures_resilience import (
-    CAMPAIGN_DRAFTS,
-    KillSwitch,
-    SiteFactory,
-    audit_gaps,
-    cycle,
-    gmail_drafts,
-    run_once,
-    store_content,
-)
-from tests.resilience.scenario import (
-    CampaignLog,
-    Move,
-    Station,
-    batter,
-    cursors_expire,
-    kill_points,
-    life_goes_on,
-    meetings_end,
-)
+from tests.fixtures_resilience import CAMPAIGN_DRAFTS, SiteFactory, audit_gaps, gmail_drafts, store_content
+from tests.resilience.campaign import Phase, Station, run_campaign
+from tests.resilience.scenario import cursors_expire, life_goes_on, meetings_end
 
 SEED = 20261206
 MESSAGES = 800
 
 GET, THREAD = "gmail.users.messages.get", "gmail.users.threads.get"
 CREATE, LIST_DRAFTS = "gmail.users.drafts.create", "gmail.users.drafts.list"
-PHASES: list[tuple[str, Move | None, list[Station]]] = [
-    (
+HISTORY, EVENTS = "gmail.users.history.list", "calendar.events.list"
+PHASES = [
+    Phase(
         "initial sync and drafting",
         None,
         [
@@ -56,26 +39,26 @@ PHASES: list[tuple[str, Move | None, list[Station]]] = [
             Station(GET, 10, 60),
             Station(GET, 80, 160),
             Station(THREAD, 5, 30),
-            Station("calendar.events.list", 1, 1),
+            Station(EVENTS, 1, 1),
             Station(LIST_DRAFTS, 1, 1),
             Station(CREATE, 1, 1, refused=False),  # Gmail created the draft; its id never reached the store
             Station(CREATE, 2, 4, refused=True),  # the outbox row is pending; Gmail never saw the draft
             Station(CREATE, 3, 8, refused=False),
         ],
     ),
-    (
+    Phase(
         "incremental sync after a day of mail",
         life_goes_on,
         [
-            Station("gmail.users.history.list", 1, 1),
+            Station(HISTORY, 1, 1),
             Station(GET, 1, 5),
-            Station("calendar.events.list", 1, 1),
+            Station(EVENTS, 1, 1),
             Station(LIST_DRAFTS, 1, 1),
             Station("gmail.users.drafts.delete", 1, 1, refused=False),
             Station(CREATE, 1, 1),
         ],
     ),
-    (
+    Phase(
         "drafting after meetings ended",
         meetings_end,
         [
@@ -86,16 +69,14 @@ PHASES: list[tuple[str, Move | None, list[Station]]] = [
             Station(LIST_DRAFTS, 1, 2),
         ],
     ),
-    (
+    Phase(
         "repair after the cursors expired",
         cursors_expire,
         [
-            Station(
-                "gmail.users.history.list", 1, 1, refused=False
-            ),  # answered 404: the window repair starts
+            Station(HISTORY, 1, 1, refused=False),  # answered 404: the window repair starts
             Station("gmail.users.messages.list", 1, 1),
             Station(GET, 1, 3),
-            Station("calendar.events.list", 1, 2),  # the 410, or the first page of the calendar's re-sync
+            Station(EVENTS, 1, 2),  # the 410, or the first page of the calendar's re-sync
             Station(CREATE, 1, 1),
         ],
     ),
@@ -108,25 +89,15 @@ def test_killed_at_twenty_six_api_calls_rapport_ends_where_a_clean_run_does(
 ) -> None:
     now = hour_now()
     document = generate(SEED, MESSAGES, now=now).mailbox
-    user = document["users"][0]["email"]
     options = {"sync": "audit_every_cycles = 1", "extra_sections": CAMPAIGN_DRAFTS}
     clean = rapport_site(copy.deepcopy(document), "clean", **options)
     battered = rapport_site(copy.deepcopy(document), "battered", store_url=engine_url, **options)
-    switch = KillSwitch(battered.server)
-    rng = random.Random(SEED)
-    log = CampaignLog()
 
-    for phase, move, stations in PHASES:
-        if move is not None:
-            for site in (clean, battered):
-                move(site.server, user, now)
-        for _ in range(2):  # the cycle, then one that reads back the drafts it wrote
-            assert cycle(clean).returncode == 0
-        batter(battered, switch, phase, kill_points(stations, rng), log)
-        assert run_once(battered).returncode == 0
-
+    def same_as_clean(phase: str) -> None:
         assert store_content(battered.store_url) == store_content(clean.store_url), phase
         assert gmail_drafts(battered) == gmail_drafts(clean), phase
+
+    log = run_campaign(clean, battered, PHASES, seed=SEED, now=now, after=same_as_clean)
 
     assert log.missed == []
     assert len(log.kills) == 26
