@@ -10,7 +10,9 @@ Gmail is the truth about what the user did; the outbox is the truth about what R
 - a draft whose message changed was edited by the user (`user_edited`): never overwritten or deleted;
 - a finding the rules resolved (the user wrote by hand, the contact wrote first) loses its *untouched* draft
   (`withdrawn`) when `delete_untouched_when_resolved` — unless the user sent one of its drafts, in which case
-  the others are theirs to send or discard.
+  the others are theirs to send or discard;
+- a finding the user dismissed (`rapport dismiss`) has its written drafts withdrawn (`withdraw_drafts`) and
+  loses the untouched ones the same way, whatever `delete_untouched_when_resolved` says.
 Rapport never updates a draft's content, so any change to one is the user's. Drafts without Rapport's key
 are never touched. Each decision is committed on its own; a withdrawal is committed *before* the delete, so
 a kill in between is finished by the next run rather than mistaken for the user deleting the draft.
@@ -130,10 +132,28 @@ def reconcile(
     remove_duplicates(session_factory, api, account_id, gmail, run.counts)
     for row in _rows(session_factory, account_id, gmail, ("written", "user_edited")):
         run.follow_user(row)
-    if settings.delete_untouched_when_resolved:
-        for row in _rows(session_factory, account_id, gmail, ("written", "withdrawn")):
-            run.withdraw_if_resolved(row)
+    # A withdrawal already decided (the rules resolved the finding, or the user dismissed it) is finished
+    # whatever the setting, which only says whether a resolution decides one.
+    withdrawing: tuple[DraftState, ...] = (
+        ("written", "withdrawn") if settings.delete_untouched_when_resolved else ("withdrawn",)
+    )
+    for row in _rows(session_factory, account_id, gmail, withdrawing):
+        run.withdraw_if_resolved(row)
     return run.counts
+
+
+def withdraw_drafts(session: Session, finding_id: int, now: datetime) -> list[Draft]:
+    """Withdraw a finding's written drafts, in the caller's transaction (the user dismissed the finding).
+
+    Nothing is deleted here: committed with the dismissal, the withdrawal is finished by the next `reconcile`,
+    which deletes each draft still untouched in Gmail and keeps (as `user_edited`) any the user changed —
+    so a process that dies before reaching Gmail leaves the deletion to the next cycle. Returns the rows.
+    """
+    written = select(Draft).where(Draft.finding_id == finding_id, Draft.state == "written")
+    rows = list(session.scalars(written))
+    for draft in rows:
+        draft.state, draft.updated_at = "withdrawn", now
+    return rows
 
 
 def remove_duplicates(
@@ -251,14 +271,16 @@ class _Reconciliation:
         )
 
     def withdraw_if_resolved(self, row: Draft) -> None:
-        """Delete an untouched draft whose finding the rules resolved, or finish an interrupted withdrawal."""
+        """Delete an untouched draft whose finding the rules resolved, or finish a withdrawal already decided
+        (interrupted, or the user's dismissal)."""
         current = self.gmail.by_id.get(row.gmail_draft_id or "")
         if current is None or row.gmail_draft_id is None:
             return
         with self.session_factory() as session:
             finding = session.get_one(Finding, row.finding_id)
             sibling_sent = any(sibling.state == "sent" for sibling in finding.drafts)
-            resolved = finding.state == "resolved"
+            finding_state = finding.state
+        resolved = finding_state == "resolved"
         if row.state == "written" and (not resolved or sibling_sent):
             return
         untouched = current.message_id == row.gmail_message_id and _unchanged(
@@ -268,17 +290,19 @@ class _Reconciliation:
         if not untouched:
             self.counts.user_edited += 1
             log.info(
-                "draft %s (%s) was edited by the user: kept although resolved",
+                "draft %s (%s) was edited by the user: kept although %s",
                 row.gmail_draft_id,
                 row.draft_key,
+                finding_state,
             )
             return
         delete_draft(self.api, row.gmail_draft_id)
         self.counts.withdrawn += 1
         log.info(
-            "withdrew untouched draft %s (%s): its finding was resolved",
+            "withdrew untouched draft %s (%s): its finding was %s",
             row.gmail_draft_id,
             row.draft_key,
+            finding_state,
         )
         self.gmail.forget(row.gmail_draft_id)
 
