@@ -16,6 +16,7 @@ from rich.console import Console
 from rapport.cli_cycle import draft, preview, run, sync
 from rapport.cli_state import CliState, account_option_value, state_of
 from rapport.demo import demo
+from rapport.dismiss import dismiss
 from rapport.errors import RapportError
 from rapport.oauth import Interaction, run_auth
 from rapport.sandbox_cli import sandbox_group
@@ -150,7 +151,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         render_status(Console(), statuses)
 
 
-for command in (run, sync, preview, draft, demo, sandbox_group):
+for command in (run, sync, preview, draft, dismiss, demo, sandbox_group):
     cli.add_command(command)
 
 

@@ -28,6 +28,8 @@ from rules.report import findings_json
 from rules.report import preview as preview_rows
 from store.models import GmailCursor
 
+DISMISS_HINT = "Never to be nudged about one again: rapport dismiss KEY (the key under its kind)"
+
 ACCOUNT_OPTION = click.option(
     "--account", "account_name", metavar="NAME", help="Only this account (default: every account)."
 )
@@ -121,7 +123,8 @@ def sync_line(account_run: AccountRun) -> str | None:
 def preview(ctx: click.Context, as_json: bool, account_name: str | None) -> None:
     """Show the open findings with their reasons, strongest first.
 
-    The rules run over what the store holds (run `rapport sync` first); nothing is written to Gmail.
+    The rules run over what the store holds (run `rapport sync` first); nothing is written to Gmail. Each
+    finding's key (under its kind; `occasion_key` in --json) is what `rapport dismiss` takes.
     """
     state, config, accounts = interactive_start(ctx, account_name)
     with opened_store(state, config) as store:
@@ -137,6 +140,7 @@ def preview(ctx: click.Context, as_json: bool, account_name: str | None) -> None
                 click.echo(json.dumps(findings, indent=2, ensure_ascii=False))
             else:
                 console = Console()
+                shown = False
                 for account in accounts:
                     rows = preview_rows(
                         session,
@@ -144,6 +148,9 @@ def preview(ctx: click.Context, as_json: bool, account_name: str | None) -> None
                         max_cold_contacts=config.preview.max_cold_contacts,
                     )
                     render_preview(console, account_title(account.name, account.email), rows)
+                    shown = shown or bool(rows.rows)
+                if shown:
+                    console.print(DISMISS_HINT, style="dim", markup=False, highlight=False)
     report_problems(result)
     ctx.exit(result.exit_code)
 

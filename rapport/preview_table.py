@@ -1,22 +1,33 @@
 """What `rapport preview`, `draft` and `demo` print: the findings table and the drafts, as people read them.
 
 The table shows the open findings with their reasons, strongest first within each kind, and at most
-`preview.max_cold_contacts` cold contacts followed by an "N more" line (`rules.report.preview`). A draft is
-shown as the user will find it in Gmail: recipients, subject, whether it answers a thread, and its body.
+`preview.max_cold_contacts` cold contacts followed by an "N more" line (`rules.report.preview`). Each row
+carries its finding's short key (`short_key`), which `rapport dismiss` takes as well as the full occasion key
+that `preview --json` prints. A draft is shown as the user will find it in Gmail: recipients, subject,
+whether it answers a thread, and its body.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from rules.report import Preview, PreviewRow
 from sync.drafts_writer import DraftReport, WrittenDraft
 
 KIND_LABELS = {"thank_you": "thank-you", "cold_contact": "cold contact", "awaiting_reply": "awaiting reply"}
 MORE_NOUNS = {"thank_you": "thank-you", "cold_contact": "cold contact", "awaiting_reply": "unanswered mail"}
+SHORT_KEY_LENGTH = 7  # hex digits, as git shortens commit ids: in practice unique among an account's findings
+
+
+def short_key(occasion_key: str) -> str:
+    """A finding's occasion key as the table shows it: a few hex digits of its hash, stable across runs
+    (the full key names a meeting id or an address and a date, too long for an 80-column table)."""
+    return hashlib.sha256(occasion_key.encode("utf-8")).hexdigest()[:SHORT_KEY_LENGTH]
 
 
 def account_title(name: str, email: str) -> str:
@@ -37,7 +48,9 @@ def render_preview(console: Console, title: str, preview: Preview, *, per_kind: 
         else:
             shown.append(row)
     table = Table(title=f"Open findings — {title}", title_justify="left", show_lines=True, expand=True)
-    table.add_column("Kind", no_wrap=True)
+    # The short key goes under the kind, where the column has room for it: a column of its own would take
+    # ten characters from Who and Why on an 80-column terminal.
+    table.add_column("Kind / key", no_wrap=True)
     # A narrow terminal wraps an address over two lines rather than cutting it to "dana@ac…".
     table.add_column("Who", ratio=2, overflow="fold")
     table.add_column("Why", ratio=3, overflow="fold")
@@ -45,7 +58,11 @@ def render_preview(console: Console, title: str, preview: Preview, *, per_kind: 
     table.add_column("State", no_wrap=True)
     for row in shown:
         table.add_row(
-            KIND_LABELS.get(row.kind, row.kind), row.contacts, row.reason, f"{row.score:.2f}", row.state
+            Text.assemble(KIND_LABELS.get(row.kind, row.kind), "\n", (short_key(row.occasion_key), "dim")),
+            row.contacts,
+            row.reason,
+            f"{row.score:.2f}",
+            row.state,
         )
     console.print(table, markup=False, highlight=False)
     for kind, noun in MORE_NOUNS.items():

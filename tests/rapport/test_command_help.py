@@ -6,7 +6,19 @@ from click.testing import CliRunner
 
 from rapport.cli import cli
 
-COMMANDS = ("auth", "check", "demo", "draft", "init", "preview", "run", "sandbox", "status", "sync")
+COMMANDS = (
+    "auth",
+    "check",
+    "demo",
+    "dismiss",
+    "draft",
+    "init",
+    "preview",
+    "run",
+    "sandbox",
+    "status",
+    "sync",
+)
 
 
 def test_every_command_is_listed_with_a_summary_that_is_not_cut_off() -> None:
