@@ -2,7 +2,8 @@
 
 For each user of the mailbox it writes a token file (google-auth authorized-user JSON whose token_uri is
 the sandbox's), so Rapport can be pointed at the sandbox without running `rapport auth`; the admin
-endpoint `POST /_admin/tokens` issues more. SIGTERM or Ctrl+C stops it.
+endpoint `POST /_admin/tokens` issues more. `--token-lifetime` shortens the access tokens' hour, to watch
+clients refresh them. SIGTERM or Ctrl+C stops it.
 """
 
 from __future__ import annotations
@@ -100,6 +101,12 @@ def sandbox_group() -> None:
 )
 @click.option("--decode-headers", is_flag=True, help="Serve RFC 2047 encoded header words decoded.")
 @click.option(
+    "--token-lifetime",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="Lifetime of the access tokens it issues (default: an hour, as Google's).",
+)
+@click.option(
     "--tokens-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write each user's token file (default: a new temporary folder).",
@@ -115,6 +122,7 @@ def serve(
     fault_rate: float,
     fault_seed: int,
     decode_headers: bool,
+    token_lifetime: int | None,
     tokens_dir: Path | None,
 ) -> None:
     """Serve a mailbox over HTTP until stopped, printing the base URL and a token file per user."""
@@ -138,6 +146,8 @@ def serve(
         raise click.BadParameter(
             f"cannot listen on {host}:{port} ({error.strerror})", param_hint="--port"
         ) from error
+    if token_lifetime is not None:
+        server.tokens.access_token_lifetime = token_lifetime
     directory = tokens_dir or Path(tempfile.mkdtemp(prefix="rapport-sandbox-tokens-"))
     tokens = write_sandbox_tokens(server, directory)
     serve_until_signalled(server, tokens)
@@ -151,6 +161,7 @@ def serve_until_signalled(server: SandboxServer, tokens: dict[str, Path]) -> Non
             click.echo(f"sandbox serving {len(tokens)} user(s) at {server.base_url}")
             for email, path in tokens.items():
                 click.echo(f"  {email}: token file {path}")
+            click.echo(f"access tokens live {server.tokens.access_token_lifetime} s")
             click.echo(f'more tokens: POST {server.base_url}/_admin/tokens {{"email": "..."}}')
             click.echo("\nconfig for Rapport:\n" + config_snippet(server, tokens) + "\n")
             click.echo("Ctrl+C stops the sandbox.")

@@ -6,11 +6,15 @@ import json
 import re
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httplib2
 from click.testing import CliRunner
 from googleapiclient.discovery import build
 
@@ -154,3 +158,63 @@ def test_serve_needs_exactly_one_mailbox_source(tmp_path: Path) -> None:
 
     assert (neither.exit_code, both.exit_code) == (2, 2)
     assert "either --mailbox FILE or --generate N" in neither.output
+
+
+def admin(base_url: str, route: str, method: str = "GET") -> Any:
+    response, content = httplib2.Http().request(f"{base_url}/_admin/{route}", method, body="{}")
+    assert response.status == 200, content
+    return json.loads(content)
+
+
+def profile_status(base_url: str, access_token: str) -> int:
+    response, _content = httplib2.Http().request(
+        f"{base_url}/gmail/v1/users/me/profile", headers={"Authorization": f"Bearer {access_token}"}
+    )
+    return int(response.status)
+
+
+def test_serve_token_lifetime_expires_access_tokens_and_the_client_refreshes_and_saves_a_new_one(
+    tmp_path: Path,
+) -> None:
+    mailbox = tmp_path / "mailbox.json"
+    mailbox.write_text(json.dumps(small_mailbox_document()), encoding="utf-8")
+    tokens = tmp_path / "tokens"
+    token_file = tokens / f"{ALEX}.json"
+
+    with serving("--mailbox", str(mailbox), "--tokens-dir", str(tokens), "--token-lifetime", "2") as served:
+        credentials = load_credentials(token_file, "alex", ALEX)
+        gmail = build(
+            "gmail", "v1", credentials=credentials, client_options={"api_endpoint": served.base_url}
+        )
+        gmail.users().getProfile(userId="me").execute()  # the first call fetches an access token
+        first_token = json.loads(token_file.read_text(encoding="utf-8"))["token"]
+        # The sandbox refuses it once its two seconds are up (the client is not asked: it holds it still).
+        deadline = time.monotonic() + 30
+        while profile_status(served.base_url, first_token) == 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        refused = profile_status(served.base_url, first_token)
+        # A client whose clock says its token is fresh sends it, is refused, refreshes and gets its answer.
+        credentials.token = first_token
+        credentials.expiry = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)  # google-auth: naive
+        admin(served.base_url, "calls/clear", "POST")
+        profile = gmail.users().getProfile(userId="me").execute()
+        statuses = [call["status"] for call in admin(served.base_url, "calls")["calls"]]
+
+    assert "access tokens live 2 s" in served.printed
+    assert refused == 401
+    assert profile["emailAddress"] == ALEX
+    assert statuses == [401, 200]
+    saved = json.loads(token_file.read_text(encoding="utf-8"))
+    assert saved["token"] == credentials.token != first_token  # the refreshed token is saved for the next run
+
+
+def test_serve_refuses_a_token_lifetime_below_one_second(tmp_path: Path) -> None:
+    mailbox = tmp_path / "mailbox.json"
+    mailbox.write_text(json.dumps(small_mailbox_document()), encoding="utf-8")
+
+    result = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--mailbox", str(mailbox), "--port", "0", "--token-lifetime", "0"]
+    )
+
+    assert result.exit_code == 2
+    assert "--token-lifetime" in result.output
