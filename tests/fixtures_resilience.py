@@ -10,9 +10,11 @@ compared by.
   `cycle(site)` runs the same command in the test's process (quicker, for runs nobody kills).
 - `store_content(url)` is a store without local ids, times, cursors, or the ids the sandbox minted for
   Rapport's drafts and the mail that arrived later (named by X-Rapport-Key and by Message-ID instead).
-- `rapport_site(document, name, store_url=..., sync=..., extra_sections=..., **server_options)` serves a
-  mailbox and writes a config for it under tmp_path/name (by default with its own SQLite store there).
-- tests.resilience.scenario moves a mailbox on between cycles and drives kill campaigns.
+- `open_site(server, root, ...)` writes a config pointing Rapport at a running sandbox (by default with
+  its own SQLite store under `root`); the `rapport_site(document, name, store_url=..., sync=...,
+  extra_sections=..., **server_options)` fixture serves a mailbox and does that under tmp_path/name.
+- tests.resilience.scenario moves a mailbox on between cycles; tests.resilience.campaign runs kill
+  campaigns and fault storms on two such sites (the bench uses both).
 """
 
 from __future__ import annotations
@@ -62,9 +64,7 @@ class KillPoint:
     refused: bool
 
     def __str__(self) -> str:
-        what = (
-            self.method.rsplit(".", 2)[-2] + "." + self.method.rsplit(".", 1)[-1] if self.method else "call"
-        )
+        what = ".".join(self.method.split(".")[-2:]) if self.method else "call"
         return f"{what} #{self.nth} {'refused' if self.refused else 'carried out'}"
 
 

@@ -82,6 +82,8 @@ def test_run_once_on_a_bad_config_exits_2_naming_the_key_and_writes_nothing(
     assert result.exit_code == 2, result.output
     problem_lines = [line for line in result.output.splitlines() if line.startswith(f"  {case.key}:")]
     assert any(case.fix in line for line in problem_lines), result.output
+    if case in HOSTILE_TEMPLATES:
+        assert any(f"fix: correct line 4 of {tmp_path}/hostile.j2" in line for line in problem_lines)
     assert files_of(tmp_path) == before  # no store, no token refreshed, no temporary file
     assert server.log.calls() == []
 
