@@ -41,6 +41,7 @@ from store.models import (
     Draft,
     Event,
     Finding,
+    Label,
     Message,
     PendingMessage,
     Person,
@@ -178,6 +179,9 @@ def _content(session: Session) -> dict[str, Any]:
 
     return {
         "messages": sorted(_message_row(message, named) for message in messages),
+        "labels": sorted(
+            tuple(row) for row in session.execute(select(Label.gmail_id, Label.name, Label.type))
+        ),
         # Not a person's display name: it is the name of whichever message the sync stored first, and the
         # order of parallel batches varies even between two clean runs ("Maya via Founders Circle" or
         # "Riley via Founders Circle" for a list). The drafts' greetings are compared in Gmail instead.
