@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -138,15 +138,24 @@ class Comparison:
     phases: int = 0
     duplicates: int = 0  # Gmail drafts beyond one per X-Rapport-Key
     lost: int = 0  # messages the reference store holds and the tested one does not
+    differing: set[str] = field(default_factory=set)  # what differed in a phase that did not end equal
 
     def compare(self, sites: Twins) -> None:
         reference, tested = store_content(sites.reference.store_url), store_content(sites.tested.store_url)
         drafts = gmail_drafts(sites.tested)
+        differing = {part for part in reference if reference[part] != tested[part]}
+        if drafts != gmail_drafts(sites.reference):
+            differing.add("Gmail drafts")
         self.phases += 1
-        self.phases_equal += reference == tested and drafts == gmail_drafts(sites.reference)
+        self.phases_equal += not differing
+        self.differing |= differing
         self.duplicates = sum(count - 1 for count in Counter(key for key, *_ in drafts).values())
         kept = {row[0] for row in tested["messages"]}
         self.lost = sum(1 for row in reference["messages"] if row[0] not in kept)
+
+    def verdict(self) -> str:
+        equal = f"{self.phases_equal} of {self.phases}"
+        return equal if not self.differing else f"{equal} (differing: {', '.join(sorted(self.differing))})"
 
 
 def part_a(messages: int, kills: int, root: Path) -> tuple[int, Comparison]:
@@ -175,7 +184,7 @@ def part_a(messages: int, kills: int, root: Path) -> tuple[int, Comparison]:
         print(f"    {count:3d} kills during {phase}")
     missed = Counter(f"{point.method or 'any call'} (during {phase})" for phase, point in log.missed)
     print(f"    {len(log.missed)} kill points not reached (the run finished first): {dict(missed)}")
-    print(f"    phases ending equal to the clean run: {comparison.phases_equal} of {comparison.phases}")
+    print(f"    phases ending equal to the clean run: {comparison.verdict()}")
     print(f"    duplicate drafts {comparison.duplicates}, lost messages {comparison.lost}, audit gaps {gaps}")
     print(f"    wall {seconds:.0f} s")
     return len(log.kills), comparison
@@ -217,19 +226,20 @@ def storm_at(document: dict[str, Any], rate: float, root: Path) -> Storm:
 
 def part_b(messages: int, rates: Sequence[float], root: Path) -> tuple[float, Comparison]:
     document = generate(SEED + 1, messages, now=hour_now()).mailbox
-    held, total = 0.0, Comparison()
+    held, previous, total = 0.0, 0.0, Comparison()
     print(f"(b) fault sweep over {messages:,} messages (500, 503, 429, dropped connections, slow answers)")
-    for rate in rates:
+    for rate in sorted(rates):
         storm = storm_at(document, rate, root)
         found = storm.comparison
         equal = found.phases_equal == len(STORM_PHASES)
-        if storm.cycles and equal:
-            held = max(held, rate)
+        if storm.cycles and equal and held == previous:  # held at this rate and at every lower one
+            held = rate
+        previous = rate
         total.duplicates += found.duplicates
         total.lost += found.lost
         print(
             f"    rate {rate:.1f}: {storm.faults:,} faults injected, {storm.calls:,} calls, {storm.verdict}, "
-            f"{'same end state as the calm run' if equal else 'END STATE DIFFERS'}, "
+            f"{'same end state as the calm run' if equal else 'END STATE DIFFERS: ' + found.verdict()}, "
             f"duplicates {found.duplicates}, lost {found.lost}, wall {storm.seconds:.0f} s"
         )
     return held, total
