@@ -1,6 +1,7 @@
 """The `rapport` command line: global options, error → exit code mapping, and the commands.
 
-Exit codes: 0 ok, 1 a cycle (or the authorization) failed, 2 a usage or config error. Every RapportError
+Exit codes: 0 ok, 1 a cycle (or the authorization) failed, 2 a usage or config error (a store that cannot
+be reached included: only the daemon waits for one, see rapport/daemon_start.py). Every RapportError
 raised by a command is shown on stderr as its one-line (or one-line-per-problem) message.
 """
 
@@ -22,7 +23,7 @@ from rapport.oauth import Interaction, run_auth
 from rapport.sandbox_cli import sandbox_group
 from rapport.status import KINDS, collect_status
 from rapport.status_table import render_status
-from rapport.store_access import open_store, shown_url, sqlite_file
+from rapport.store_access import check_store, open_store, shown_url, sqlite_file
 from rapport.token_store import write_private_file
 
 EXAMPLE_CONFIG = "config.example.toml"
@@ -79,12 +80,13 @@ def init(ctx: click.Context, force: bool) -> None:
 def check(ctx: click.Context) -> None:
     """Validate the config and say what is left to do before a run.
 
-    Shows the store, the Google endpoints, each account and the rules the config sets up.
+    Shows the store (reached, never written), the Google endpoints, each account and the rules.
     """
     state = state_of(ctx)
     config = state.config()
+    store = check_store(state.config_path, config)
     click.echo(f"config {state.config_path} is valid")
-    click.echo(f"  store: {shown_url(config.store.url)}")
+    click.echo(f"  store: {shown_url(config.store.url)} ({store})")
     click.echo(f"  google: {config.google.api_endpoint or 'Google'}")
     secrets = config.google.client_secrets
     missing = [] if secrets.is_file() else [" (missing: `rapport auth` needs it; see the README)"]

@@ -3,7 +3,9 @@
 Each works on every configured account in turn (or the one `--account` names), each account under its
 store lease; one account's failure (a revoked token, Google down) never stops the others: the command ends
 with exit code 1 and a line per failed account naming the fix. Ctrl+C or SIGTERM stops after the current
-step; what was committed stays and the next run resumes.
+step; what was committed stays and the next run resumes. A store that cannot be opened ends each of them
+with exit code 2 before anything is written, except the daemon (`run` without --once), which waits for it
+(rapport/daemon_start.py).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from rich.console import Console
 from rapport.cli_state import CliState, account_option_value, state_of
 from rapport.config import AccountSettings, RapportConfig
 from rapport.cycle import FULL_CYCLE, RULES_ONLY, SYNC_ONLY, draft_steps
+from rapport.daemon_start import run_daemon
 from rapport.errors import with_fix
 from rapport.preview_table import account_title, render_drafts, render_preview
 from rapport.progress import sync_progress
-from rapport.runs import AccountRun, RunResult, build_daemon, run_accounts
+from rapport.runs import AccountRun, RunResult, run_accounts
 from rapport.store_access import Store, open_store
 from rules.report import findings_json
 from rules.report import preview as preview_rows
@@ -60,20 +63,18 @@ def opened_store(state: CliState, config: RapportConfig) -> Iterator[Store]:
 def run(ctx: click.Context, once: bool) -> None:
     """Run every account's cycle every interval_minutes, until stopped.
 
-    A cycle is sync → rules → drafts. SIGTERM or Ctrl+C stops after the current step.
+    A cycle is sync → rules → drafts. SIGTERM or Ctrl+C stops after the current step. A store that cannot
+    be reached yet is waited for (a WARNING line per attempt), not an exit.
     """
     state = state_of(ctx)
     config = state.config()
     state.setup_logging(config)
+    if not once:
+        ctx.exit(run_daemon(state.config_path, config))
     with opened_store(state, config) as store:
-        if once:
-            # Each account's log line says what failed and its fix: no second report on stderr.
-            result = run_accounts(config, store, config.accounts, FULL_CYCLE, record=True, log_outcomes=True)
-            exit_code = result.exit_code
-        else:
-            daemon, _cycles = build_daemon(config, store, config.accounts, FULL_CYCLE, record=True)
-            exit_code = daemon.run_forever()
-    ctx.exit(exit_code)
+        # Each account's log line says what failed and its fix: no second report on stderr.
+        result = run_accounts(config, store, config.accounts, FULL_CYCLE, record=True, log_outcomes=True)
+    ctx.exit(result.exit_code)
 
 
 @click.command()

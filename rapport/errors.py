@@ -50,26 +50,25 @@ class ConfigError(RapportError):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, path: Path, problems: list[ConfigProblem]) -> None:
+    def __init__(self, path: Path, problems: list[ConfigProblem], heading: str = "") -> None:
         self.path = path
         self.problems = problems
-        lines = [f"config error in {path}:", *(problem.render() for problem in problems)]
+        lines = [heading or f"config error in {path}:", *(problem.render() for problem in problems)]
         super().__init__("\n".join(lines))
 
 
-class StoreUnreachableError(RapportError):
-    """The configured store could not be opened: down, refusing connections, timing out, or refusing Rapport.
+class StoreUnreachableError(ConfigError):
+    """The database `store.url` names cannot be reached now: down, refusing connections, timing out, or
+    refusing Rapport's login.
 
-    Unlike a config error it may pass by itself (a database restarting), so it ends the command with exit
-    code 1, which systemd's `Restart=on-failure` retries, rather than 2, which it leaves failed for good.
+    A command ends with exit code 2 like any config error, having written nothing. The daemon (`rapport
+    run`) instead waits and retries, since a database restarting passes by itself; a URL no retry can fix
+    (malformed, an unknown driver, a SQLite path that cannot be created) is a plain ConfigError.
     """
 
-    exit_code = EXIT_CYCLE_FAILED
-
     def __init__(self, path: Path, problem: ConfigProblem) -> None:
-        self.path = path
         self.problem = problem
-        super().__init__(f"the store of {path} cannot be opened:\n{problem.render()}")
+        super().__init__(path, [problem], heading=f"cannot reach the store named in {path}:")
 
 
 class AuthRequired(RapportError, RefreshError):  # noqa: N818 - the name the other layers know it by

@@ -1,9 +1,10 @@
 """The store as the shell uses it: opened and migrated from config, accounts ensured by name, each account's
 cross-process lease, and one `cycle_runs` row per cycle for `rapport status`.
 
-A malformed store URL, or a SQLite path that cannot be created, is a config error (exit 2) naming
-`store.url`; a database that cannot be reached or refuses Rapport is `StoreUnreachableError` (exit 1, so that
-systemd restarts the daemon: a database restarting must not stop Rapport for good).
+A store that cannot be opened ends a command with exit code 2 and a line naming `store.url`, the URL
+(password masked), the cause and the fix. A database that cannot be reached now (down, restarting, refusing
+Rapport) is `StoreUnreachableError`, which the daemon waits out instead of exiting; a URL no retry can fix
+(malformed, an unknown driver, a SQLite file that cannot be created or opened) is a plain `ConfigError`.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def sqlite_file(url: str) -> Path | None:
 
 def open_store(config_path: Path, config: RapportConfig) -> Store:
     """Connect, bring the schema up to date and make sure every configured account has its row."""
+    engine = connect(config_path, config)
     try:
-        engine = make_engine(config.store.url)
         upgrade(engine)
         sessions = session_factory(engine)
         with sessions.begin() as session:
@@ -67,15 +68,55 @@ def open_store(config_path: Path, config: RapportConfig) -> Store:
                 account.name: ensure_account(session, account.name, account.email).id
                 for account in config.accounts
             }
-    except StoreUnavailable as error:
-        problem = _unreachable(config.store.url, error.problem)
-        if isinstance(error.__cause__, DBAPIError):  # the database answered badly or not at all
-            raise StoreUnreachableError(config_path, problem) from error
-        raise ConfigError(config_path, [problem]) from error  # a URL or path no retry can fix
     except SQLAlchemyError as error:
-        problem = _unreachable(config.store.url, str(error).splitlines()[0])
+        # Connected, then lost the database or found it locked (SQLite) while migrating: it may pass.
+        engine.dispose()
+        problem = _unreachable(config.store.url, str(error).strip().splitlines()[0])
         raise StoreUnreachableError(config_path, problem) from error
     return Store(engine, sessions, account_ids)
+
+
+def connect(config_path: Path, config: RapportConfig) -> Engine:
+    """An engine on the configured store, checked to answer; nothing is written to the store."""
+    try:
+        return make_engine(config.store.url)
+    except StoreUnavailable as error:
+        problem = _unreachable(config.store.url, error.problem)
+        if _may_pass_by_itself(config.store.url, error):
+            raise StoreUnreachableError(config_path, problem) from error
+        raise ConfigError(config_path, [problem]) from error
+
+
+def check_store(config_path: Path, config: RapportConfig) -> str:
+    """How the store stands, for `rapport check`, found without writing anything: a database is connected
+    to, a SQLite file that does not exist yet has the folder it would be made in looked at. Raises as
+    `open_store` does."""
+    database = sqlite_file(config.store.url)
+    if database is not None and not database.exists():
+        problem = _folder_problem(database.parent)
+        if problem is not None:
+            raise ConfigError(config_path, [_unreachable(config.store.url, problem)])
+        return "not created yet: the first sync creates it"
+    connect(config_path, config).dispose()
+    return "reachable"
+
+
+def _may_pass_by_itself(url: str, error: StoreUnavailable) -> bool:
+    """A database server that did not answer, or refused Rapport, may be restarting or not up yet; a
+    malformed URL, an unknown driver or a SQLite file the system refuses will be the same on every retry."""
+    return isinstance(error.__cause__, DBAPIError) and make_url(url).get_backend_name() != "sqlite"
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why a file could not be created in `folder` (made first if missing), or None; nothing is created."""
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot create directory {folder}: {existing} is not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot create a file in {folder}: {existing} is not writable"
+    return None
 
 
 def _unreachable(url: str, problem: str) -> ConfigProblem:

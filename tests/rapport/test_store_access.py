@@ -1,6 +1,9 @@
-"""The shell's use of the store: an unreachable store names `store.url` and its fix and exits 1 (systemd
-restarts the daemon), a store path no retry can fix is a config error (exit 2); two processes on one store
-never work one account at once; every cycle leaves a `cycle_runs` row for `rapport status`."""
+"""The shell's use of the store: a store that cannot be opened is a config error naming `store.url` (exit
+2), a database that cannot be reached being the kind the daemon waits out (StoreUnreachableError) and a
+store path no retry can fix not; two processes on one store never work one account at once; every cycle
+leaves a `cycle_runs` row for `rapport status`.
+
+Each command's message for a database it cannot reach: tests/rapport/test_unreachable_store_commands.py."""
 
 from __future__ import annotations
 
@@ -12,13 +15,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from rapport.cli import cli
 from rapport.config import load_config
 from rapport.daemon import AccountJob, CycleStats, Daemon
-from rapport.errors import AuthRequired, ConfigError
+from rapport.errors import AuthRequired, ConfigError, StoreUnreachableError
 from rapport.store_access import CycleRecords, Store, StoreLease, open_store
 from store.locks import acquire, make_holder
 from store.models import CycleRun
@@ -31,34 +32,42 @@ def store_for(rapport_config: ConfigWriter, store_url: str) -> Store:
     return open_store(path, config)
 
 
-def test_an_unreachable_store_names_the_key_and_the_fix_and_exits_1_so_systemd_retries(
-    rapport_config: ConfigWriter, tmp_path: Path
+def test_a_database_that_cannot_be_reached_is_a_config_error_the_daemon_may_wait_out(
+    rapport_config: ConfigWriter,
 ) -> None:
-    config = rapport_config(store='url = "postgresql+psycopg://rapport@127.0.0.1:1/rapport"')
-    before = sorted(tmp_path.rglob("*"))
+    path, config = load_config(
+        str(rapport_config(store='url = "postgresql+psycopg://rapport@127.0.0.1:1/rapport"'))
+    )
 
-    result = CliRunner().invoke(cli, ["--config", str(config), "run", "--once"])
+    with pytest.raises(StoreUnreachableError) as caught:
+        open_store(path, config)
 
-    assert result.exit_code == 1  # a database restarting must not leave the systemd unit failed for good
-    assert f"rapport: the store of {config} cannot be opened:\n" in result.stderr
-    assert '  store.url: got "postgresql+psycopg://rapport@127.0.0.1:1/rapport" (' in result.stderr
-    assert "fix: start the database or correct the URL" in result.stderr
-    assert sorted(tmp_path.rglob("*")) == before
+    assert caught.value.exit_code == 2
+    assert caught.value.problems == [caught.value.problem]
+    assert caught.value.problem.key == "store.url"
+    assert "Connection refused" in caught.value.problem.given
 
 
-def test_a_sqlite_store_whose_folder_cannot_be_made_is_a_config_error(
-    rapport_config: ConfigWriter, tmp_path: Path
+@pytest.mark.parametrize(
+    ("database", "cause"),
+    [("a-file/rapport.db", "cannot create directory"), ("a-folder", "unable to open database file")],
+    ids=["folder under a file", "file that is a folder"],
+)
+def test_a_sqlite_store_that_cannot_be_made_is_a_config_error_no_retry_can_fix(
+    database: str, cause: str, rapport_config: ConfigWriter, tmp_path: Path
 ) -> None:
     (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
-    path, config = load_config(str(rapport_config(store=f'url = "sqlite:///{tmp_path}/a-file/rapport.db"')))
+    (tmp_path / "a-folder").mkdir()
+    path, config = load_config(str(rapport_config(store=f'url = "sqlite:///{tmp_path}/{database}"')))
 
     with pytest.raises(ConfigError) as caught:
         open_store(path, config)
 
     assert caught.value.exit_code == 2
+    assert not isinstance(caught.value, StoreUnreachableError)  # the daemon exits at once on it
     [problem] = caught.value.problems
     assert problem.key == "store.url"
-    assert "cannot create directory" in problem.given
+    assert cause in problem.given
 
 
 def test_opening_the_store_migrates_it_and_gives_each_account_a_stable_id(

@@ -4,8 +4,8 @@ line naming the key and its fix, no store, no file, not one call to Google.
 tests/rapport/test_config_errors.py checks each bad config's message through `rapport check`, which never
 writes; here the same cases, a store path no retry can fix and every hostile template of
 tests/drafts/test_rendering.py go through `run --once`, pointed at a live sandbox that would answer.
-A database that is down is not a config error (it may be back in a minute: exit 1, so systemd restarts
-the daemon) but it too is named with its fix, and nothing is written.
+A database that is down ends `run --once` the same way (exit 2, store.url and its fix, nothing written);
+only the daemon waits for it instead (tests/rapport/test_daemon_waits_for_the_store.py).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_run_once_on_a_bad_config_exits_2_naming_the_key_and_writes_nothing(
     assert server.log.calls() == []
 
 
-def test_run_once_on_a_database_that_is_down_exits_1_naming_the_key_and_writes_nothing(
+def test_run_once_on_a_database_that_is_down_exits_2_naming_the_key_and_writes_nothing(
     rapport_config: ConfigWriter, sandbox_factory: Callable[..., SandboxServer], tmp_path: Path
 ) -> None:
     server = sandbox_factory(networkers_mailbox(ALEX))
@@ -103,7 +103,7 @@ def test_run_once_on_a_database_that_is_down_exits_1_naming_the_key_and_writes_n
 
     result = CliRunner().invoke(cli, ["--config", str(config), "run", "--once"])
 
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert "  store.url: " in result.output
     assert STORE_FIX in result.output
     assert files_of(tmp_path) == before
