@@ -1,7 +1,7 @@
 """Where Google's APIs are, and Gmail/Calendar clients that structurally cannot send, delete or modify.
 
 The services are built from the discovery documents shipped inside googleapiclient, with every method not on
-Rapport's allow-list deleted first: `service.users().messages().send` does not exist (AttributeError). As a
+Rapport's allow-list deleted first, so the Gmail service has no send method at all (AttributeError). As a
 second lock, every request goes through `GuardedHttpRequest`, which refuses a method id off the list with
 `ForbiddenMethod` before anything reaches the network.
 
