@@ -18,7 +18,12 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    # The name from the newest message naming one of the person's addresses; that message's internal date
+    # and Gmail id (the tie-break) say which sighting is newer, so the order messages are stored in does not
+    # matter. Both are NULL for a name whose message is unknown (none yet, or stored before they existed).
     display_name: Mapped[str | None] = mapped_column(Text)
+    display_name_at: Mapped[datetime | None]
+    display_name_gmail_id: Mapped[str | None] = mapped_column(String)
     primary_email: Mapped[str] = mapped_column(String)  # normalised; the address the person was first seen by
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,5 +1,8 @@
 """Persisting parsed Gmail messages: bulk upserts of threads, messages, addresses, people and labels.
 
+A person is named by the newest stored message that gives one of their addresses a non-empty name
+(store.people.NameSighting), whatever order the messages are stored in.
+
 Every function works inside the caller's transaction and never commits, so the caller can commit a batch of
 messages together with the cursor or the pending rows it covers. Statements are Core bulk statements
 (one round trip per table per batch) and run on SQLite and PostgreSQL alike.
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from store.addresses import normalise_address
 from store.models import Label, Message, MessageAddress, PendingMessage, Thread
-from store.people import person_ids_for
+from store.people import NameSighting, newest, person_ids_for
 from store.upsert import insert as upsert
 from sync.client import GoogleApi
 from sync.gmail_calls import list_labels
@@ -70,15 +73,17 @@ def store_messages(
     )
     local_ids = _message_ids(session, account_id, [message.gmail_id for message in kept])
     session.execute(delete(_ADDRESSES).where(_ADDRESSES.c.message_id.in_(list(local_ids.values()))))
-    address_rows = [
-        row for message in kept for row in _address_rows(local_ids[message.gmail_id], message, fold_plus)
-    ]
+    address_rows: list[dict[str, Any]] = []
+    names: dict[str, NameSighting] = {}
+    for message in kept:
+        rows_of_message = _address_rows(local_ids[message.gmail_id], message, fold_plus)
+        address_rows.extend(rows_of_message)
+        for row in rows_of_message:
+            if row["name"] and row["name"].strip():
+                sighting = NameSighting(message.internal_date, message.gmail_id, row["name"])
+                names[row["email"]] = newest(names.get(row["email"]), sighting)
     if address_rows:
         session.execute(_ADDRESSES.insert(), address_rows)
-        names: dict[str, str] = {}
-        for row in address_rows:
-            if row["name"]:
-                names.setdefault(row["email"], row["name"])
         person_ids_for(session, account_id, {row["email"] for row in address_rows}, names)
     return len(kept)
 

@@ -182,12 +182,10 @@ def _content(session: Session) -> dict[str, Any]:
         "labels": sorted(
             tuple(row) for row in session.execute(select(Label.gmail_id, Label.name, Label.type))
         ),
-        # Not a person's display name: it is the name in whichever message the sync stored first, and a
-        # sync resumed after a kill stores them in another order than an uninterrupted one ("Maya via
-        # Founders Circle" or "Riley via Founders Circle" for a list that rewrites From). What the user
-        # sees of names, the drafts' greetings, is compared in Gmail instead.
+        # A person's display name comes from the newest mail naming them, whatever order a (resumed)
+        # sync stored it in, so it is compared like the rest.
         "people": sorted(
-            (person.primary_email, sorted(a.email for a in person.addresses))
+            (person.primary_email, person.display_name or "", sorted(a.email for a in person.addresses))
             for person in session.scalars(select(Person).options(selectinload(Person.addresses)))
         ),
         "events": sorted(

@@ -123,8 +123,9 @@ def test_carls_notmuch_list_nags_only_about_the_questions_left_unanswered(sync_e
 
     awaiting = {finding["message_id"]: finding for finding in found if finding["kind"] == "awaiting_reply"}
     assert {bottom["id"], top["id"]} <= set(awaiting)
+    # Named as his newest mail names him (the user's reply-all to "Alexander Botero-Lowry").
     assert awaiting[bottom["id"]]["reason"].startswith(
-        f"You asked Alex on {ten_days_ago.day} {ten_days_ago:%b}: "
+        f"You asked Alexander on {ten_days_ago.day} {ten_days_ago:%b}: "
         "'Could you send your getline replacement as a proper patch?' — no reply in"
     )
     assert "'Which of these two should go in first?'" in awaiting[top["id"]]["reason"]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Engine, Integer, MetaData, inspect
+from sqlalchemy import Column, Engine, Integer, MetaData, insert, inspect
+from sqlalchemy.orm import Session
 
 from store.db import alembic_config, make_engine, upgrade
-from store.models import Base
+from store.models import Account, Base, Message, MessageAddress, Person, PersonAddress, Thread
 
 
 def _schema_differences(engine: Engine, metadata: MetaData) -> list[object]:
@@ -82,3 +84,45 @@ def test_processes_starting_together_on_a_new_store_both_see_it_migrated(store_u
     assert _schema_differences(engines[0], Base.metadata) == []
     for engine in engines:
         engine.dispose()
+
+
+def test_people_of_an_existing_store_are_named_by_their_newest_mail(store_url: str) -> None:
+    engine = make_engine(store_url)
+    upgrade(engine, "0002")
+    at = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        account = Account(name="work", email="alex@example.com")
+        session.add(account)
+        session.flush()
+        # Stored before names recorded their message: the list is named by the first post stored, Maya's.
+        session.execute(
+            insert(Person.__table__).values(  # type: ignore[arg-type]
+                id=1, account_id=account.id, primary_email="list@groups.example", display_name="Maya via List"
+            )
+        )
+        session.add(PersonAddress(account_id=account.id, person_id=1, email="list@groups.example"))
+        thread = Thread(account_id=account.id, gmail_id="t1")
+        for number, (days, name) in enumerate([(1, "Maya via List"), (5, "Riley via List"), (6, None)]):
+            message = Message(account_id=account.id, thread=thread, gmail_id=f"m{number}")
+            message.internal_date = at + timedelta(days=days)
+            message.addresses = [
+                MessageAddress(
+                    role="from",
+                    email="list@groups.example",
+                    raw_email="list@groups.example",
+                    name=name,
+                    position=0,
+                )
+            ]
+            session.add(message)
+
+    upgrade(engine)
+
+    with Session(engine) as session:
+        person = session.get_one(Person, 1)
+        assert (person.display_name, person.display_name_at, person.display_name_gmail_id) == (
+            "Riley via List",
+            at + timedelta(days=5),
+            "m1",
+        )
+    engine.dispose()
