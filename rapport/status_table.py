@@ -20,7 +20,8 @@ FINDING_LABELS = (
     ("cold_contact", "cold contact"),
     ("awaiting_reply", "awaiting reply"),
 )
-# What became of the drafts Rapport wrote ("pending": being written, not yet in Gmail).
+# What became of the drafts Rapport wrote ("pending": being written, not yet in Gmail; "failed": could never
+# be written, shown apart).
 DRAFT_LABELS = (
     ("written", "in Gmail"),
     ("user_edited", "edited by you"),
@@ -77,9 +78,12 @@ def _cycle(cycle: dict[str, Any] | None) -> str:
 
 
 def _drafts(drafts: dict[str, int]) -> str:
-    written = sum(count for state, count in drafts.items() if state != "pending")
+    written = sum(count for state, count in drafts.items() if state not in ("pending", "failed"))
     parts = [f"{label}: {drafts[state]}" for state, label in DRAFT_LABELS if drafts.get(state)]
-    return f"{written} ({', '.join(parts)})" if parts else str(written)
+    shown = f"{written} ({', '.join(parts)})" if parts else str(written)
+    if drafts.get("failed"):
+        shown += f"; {drafts['failed']} could not be written (the log says why)"
+    return shown
 
 
 def _gmail(cursor: dict[str, Any] | None) -> str:

@@ -13,7 +13,9 @@ from store.utc import utcnow
 
 FindingKind = Literal["thank_you", "cold_contact", "awaiting_reply"]
 FindingState = Literal["open", "drafted", "dismissed", "resolved"]
-DraftState = Literal["pending", "written", "user_edited", "deleted_by_user", "sent", "withdrawn"]
+# "failed": it can never be written as planned (the message cannot be built, or Gmail refused it): tried once,
+# the reason kept in `failure`, never retried.
+DraftState = Literal["pending", "written", "user_edited", "deleted_by_user", "sent", "withdrawn", "failed"]
 
 
 class Finding(Base):
@@ -77,6 +79,7 @@ class Draft(Base):
     subject: Mapped[str] = mapped_column(Text, default="")
     body_sha256: Mapped[str | None] = mapped_column(String(64))  # of the body Rapport wrote: detects edits
     state: Mapped[DraftState] = mapped_column(String(16), default="pending")
+    failure: Mapped[str | None] = mapped_column(Text)  # why a failed draft could not be written
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -2,7 +2,9 @@
 
 A draft is plain UTF-8 text with From (the user's name and account address), To, Subject, threading headers
 for replies and ``X-Rapport-Key`` (the draft's key: how a later run recognises its own drafts). The
-``email`` package's SMTP policy writes RFC 2047 encoded words for non-ASCII names and subjects. The message
+``email`` package's SMTP policy writes RFC 2047 encoded words for non-ASCII names and subjects; a draft to an
+internationalised address (non-ASCII before the @) is written with the SMTPUTF8 policy instead: its headers
+are UTF-8 (RFC 6532), which Gmail accepts. The message
 goes to Gmail as base64url ``raw`` inside a JSON body, never as a media upload (CLIENT-FACTS: the upload URL
 cannot reach a plain-HTTP sandbox).
 """
@@ -16,6 +18,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -27,6 +30,7 @@ from sync.headers import message_ids
 RAPPORT_KEY_HEADER = "X-Rapport-Key"
 MAX_REFERENCES = 20  # RFC 5322 lets long chains be trimmed; keep the root and the most recent ids
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,25 @@ def body_from_raw(raw: str) -> str:
 
 
 def _address(mailbox: Mailbox) -> Address:
-    return Address(display_name=_one_line(mailbox.name), addr_spec=mailbox.email.strip())
+    """The mailbox as a header address; ValueError when its address is not one.
+
+    An internationalised address (RFC 6531: "inès@example.fr") is checked as its ASCII twin and written as
+    it is; `build_message` then uses the SMTPUTF8 policy, so the header travels as UTF-8, as Gmail takes it.
+    """
+    name, spec = _one_line(mailbox.name), mailbox.email.strip()
+    local, _, domain = spec.rpartition("@")
+    ascii_local = _NON_ASCII.sub("x", local)
+    try:
+        if local.isascii():
+            return Address(display_name=name, addr_spec=spec)
+        quoted = Address(addr_spec=f"{ascii_local}@{domain}").username != ascii_local
+    except (ValueError, IndexError, HeaderParseError) as error:
+        raise ValueError(f"{spec!r} is not an address a draft can be written to ({error})") from error
+    if quoted:
+        raise ValueError(
+            f"{spec!r} is not an address a draft can be written to (a quoted non-ASCII local part)"
+        )
+    return Address(display_name=name, username=local, domain=domain)
 
 
 def _one_line(value: str) -> str:

@@ -6,7 +6,10 @@ the run with nothing half-done. Each draft goes through the outbox: its row is c
 key) before drafts.create, and the Gmail ids, the `written` state and the finding's `drafted` state are
 committed together after it — a kill in between is healed by the next run's reconcile, which adopts the
 draft by its X-Rapport-Key instead of writing a second one. After writing, a sweep deletes any extra copy a
-silently re-sent POST left behind. Nothing here can send: the allow-listed client has no send method.
+silently re-sent POST left behind. A draft that can never be written as planned (its message cannot be
+built, or Gmail refuses the message itself) is recorded once as `failed` with the reason and logged; it is
+not tried again, so it does not count as an error in every cycle. Nothing here can send: the allow-listed
+client has no send method.
 """
 
 from __future__ import annotations
@@ -250,15 +253,17 @@ class _Writer:
                 reply=plan.reply,
             )
         except ValueError as error:
-            log.warning("draft %s not written: %s", plan.draft_key, error)
-            self.report.failed += 1
+            self._fail(plan, f"the message cannot be built: {error}")
             return
-        row_id = _commit_pending(self.session_factory, self.account_id, plan, self.now)
+        row_id = _commit_row(self.session_factory, self.account_id, plan, self.now)
         self._reached(PENDING, plan.draft_key)
         try:
             created = create_draft(self.api, create_request_body(message, plan.thread_gmail_id))
         except ApiRejected as error:
-            log.warning("Gmail refused draft %s: %s", plan.draft_key, error)
+            if _refuses_the_message(error):
+                self._fail(plan, f"Gmail refused it: {error}")
+                return
+            log.warning("Gmail refused draft %s, to be tried again next run: %s", plan.draft_key, error)
             with self.session_factory.begin() as session:
                 session.delete(session.get_one(Draft, row_id))
             self.report.failed += 1
@@ -281,15 +286,38 @@ class _Writer:
                 plan.thread_gmail_id,
             )
 
+    def _fail(self, plan: DraftPlan, reason: str) -> None:
+        """Record a draft that can never be written as planned: failed, with its reason, never retried."""
+        _commit_row(self.session_factory, self.account_id, plan, self.now, failure=reason)
+        self.report.failed += 1
+        log.warning(
+            "draft %s to %s cannot be written and will not be tried again: %s",
+            plan.draft_key,
+            ", ".join(mailbox.email for mailbox in plan.recipients),
+            reason,
+        )
+
     def _reached(self, stage: str, draft_key: str) -> None:
         if self.checkpoint is not None:
             self.checkpoint(stage, draft_key)
 
 
-def _commit_pending(
-    session_factory: sessionmaker[Session], account_id: int, plan: DraftPlan, now: datetime
+def _refuses_the_message(error: ApiRejected) -> bool:
+    """Whether Gmail refused this draft's message itself (it would refuse it again), rather than the account
+    or the call (a 403 such as a daily limit, or a precondition of the mailbox, may pass)."""
+    return error.status in (400, 413) and error.reason != "failedPrecondition"
+
+
+def _commit_row(
+    session_factory: sessionmaker[Session],
+    account_id: int,
+    plan: DraftPlan,
+    now: datetime,
+    *,
+    failure: str | None = None,
 ) -> int:
-    """The outbox row for `plan`, committed as pending with what is about to be written; its id."""
+    """The outbox row for `plan`, committed as pending with what is about to be written (or as failed, with
+    the reason, when it cannot be); its id."""
     with session_factory.begin() as session:
         draft = session.scalars(
             select(Draft).where(Draft.account_id == account_id, Draft.draft_key == plan.draft_key)
@@ -299,7 +327,8 @@ def _commit_pending(
                 account_id=account_id, finding_id=plan.finding_id, draft_key=plan.draft_key, created_at=now
             )
             session.add(draft)
-        draft.state = "pending"
+        draft.state = "pending" if failure is None else "failed"
+        draft.failure = failure
         draft.recipients = [mailbox.email for mailbox in plan.recipients]
         draft.subject = plan.subject
         draft.body_sha256 = body_fingerprint(plan.body)

@@ -129,6 +129,41 @@ def test_a_draft_without_recipients_is_refused() -> None:
         build_message(sender=ALEX, to=[], subject="x", body="x", draft_key="k", message_id="<i@x>")
 
 
+def test_an_internationalised_address_travels_as_utf8_and_reads_back_intact() -> None:
+    message = build_message(
+        sender=ALEX,
+        to=[Mailbox("inès@example.fr", "Inès Dupont"), Mailbox("dana@acme.io", "Kim, Dana")],
+        subject="Merci — café",
+        body="Bonjour Inès,\n",
+        draft_key="thank_you:ev1:inès@example.fr",
+        message_id=new_message_id("alex@example.com"),
+    )
+    wire = base64.urlsafe_b64decode(create_request_body(message, None)["message"]["raw"])
+
+    assert 'To: Inès Dupont <inès@example.fr>, "Kim, Dana" <dana@acme.io>'.encode() in wire
+    parsed = email.message_from_string(wire.decode("utf-8"), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert [address.addr_spec for address in parsed["To"].addresses] == ["inès@example.fr", "dana@acme.io"]
+    assert str(parsed["Subject"]) == "Merci — café"
+    assert body_from_raw(create_request_body(message, None)["message"]["raw"]).strip() == "Bonjour Inès,"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["taro..yamada@docomo.ne.jp", "pat@", "@acme.io", "ïn s@acme.io", '"ïn s"@acme.io', "x<y>@a.io"],
+)
+def test_an_address_that_cannot_be_written_is_refused_as_such(address: str) -> None:
+    with pytest.raises(ValueError, match="address"):
+        build_message(
+            sender=ALEX,
+            to=[Mailbox(address, "Pat")],
+            subject="x",
+            body="x",
+            draft_key="k",
+            message_id="<i@x>",
+        )
+
+
 def test_the_body_fingerprint_survives_gmails_re_encoding_but_not_an_edit() -> None:
     written = "Hi Dana,\n\nThanks!\n"
 
