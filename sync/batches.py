@@ -1,7 +1,8 @@
 """Many Gmail GETs through batch requests: paced, concurrent, re-queueing failed parts, results streamed.
 
 The client does not retry a part that failed inside a batch (429, 5xx): the part's callback just gets an
-HttpError. Here such parts go back into the queue with backoff, the batch shrinks while there is trouble and
+HttpError. Here such parts go back into the queue with backoff (a round holding a single call sends it as a
+plain request, retried by the client's own policy), the batch shrinks while there is trouble and
 grows back slowly, a part answered 404 is reported as gone (a message deleted between list and get), and any
 other error stops the run. Each batch costs the sum of its parts and is kept within one second of quota
 (Google rejects, part by part, a batch that exceeds it) and within `batch_size` parts (Google advises 50).
@@ -230,11 +231,27 @@ def execute_batch(
     return answers, failed
 
 
+def execute_alone(api: GoogleApi, part: _Part) -> list[BatchAnswer]:
+    """Send a lone call as a plain request through the client's `execute` (its one retry policy); a batch of
+    one would save nothing and expose the call to two faults, the batch request's and the part's."""
+    call = part.call
+    try:
+        return [BatchAnswer(call, api.execute(call.build(api.gmail())))]
+    except NotFound:
+        return [BatchAnswer(call, None)]
+
+
 def _worker(run: _BatchRun, results: queue.Queue[list[BatchAnswer]]) -> None:
     while (parts := run.next_batch()) is not None:
+        alone = len(parts) == 1
         try:
-            answers, failed = execute_batch(run.api, parts)
+            answers, failed = (
+                (execute_alone(run.api, parts[0]), []) if alone else execute_batch(run.api, parts)
+            )
         except (RateLimited, TransientApiError) as error:
+            if alone:  # the client's retry policy has run out: final, like a batch part that gave up
+                run.fail(error)
+                return
             log.info("batch of %d parts failed, re-queued: %s", len(parts), error)
             run.settle([(part, error) for part in parts], whole_batch_failed=True, sent=len(parts))
             continue
