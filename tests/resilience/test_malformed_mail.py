@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Finding, Message
+from tests.corpora import NOTMUCH
 from tests.fixtures_resilience import SiteFactory, gmail_drafts
 from tests.fixtures_sync import NOW, USER, event, gmail_id, mailbox, message
 
-BROKEN_CORPUS = Path("/work/shared/corpora/notmuch/broken")
+BROKEN_CORPUS = NOTMUCH / "broken"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ from email.utils import format_datetime, getaddresses, parseaddr, parsedate_to_d
 from pathlib import Path
 from typing import Any
 
-CORPORA = Path("/work/shared/corpora/notmuch")
+from tests.corpora import NOTMUCH
+
+CORPORA = NOTMUCH
 _LIST_HEADERS = {"list-id", "list-post", "list-unsubscribe", "list-archive", "list-help", "list-subscribe"}
 _RELAY_HEADERS = _LIST_HEADERS | {"x-mailing-list", "mailing-list", "precedence", "sender", "x-beenthere"}
 _KEPT = {

@@ -5,13 +5,11 @@ from __future__ import annotations
 import email
 import email.policy
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from sync.headers import clean_text, decode_words, message_ids, parse_addresses, parse_date
-
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "notmuch"
+from tests.corpora import NOTMUCH
 
 
 def emails(value: str) -> list[str]:
@@ -82,9 +80,9 @@ def test_references_loops_and_junk_are_tamed() -> None:
 
 
 @pytest.mark.corpus
-@pytest.mark.skipif(not CORPORA.exists(), reason="../shared/corpora is not beside this checkout")
+@pytest.mark.skipif(not NOTMUCH.exists(), reason="../shared/corpora is not beside this checkout")
 def test_every_message_of_the_notmuch_corpora_parses_without_raising() -> None:
-    files = [p for p in CORPORA.rglob("*") if p.is_file() and not p.name.startswith("README")]
+    files = [p for p in NOTMUCH.rglob("*") if p.is_file() and not p.name.startswith("README")]
     assert len(files) > 250
     parsed_senders = 0
     for path in files:
