@@ -34,11 +34,16 @@ class CallRecord:
 
 
 class CallLog:
-    """A thread-safe, append-only list of CallRecords with the counts tests ask for."""
+    """A thread-safe, append-only list of CallRecords with the counts tests ask for.
+
+    Forbidden calls are also kept apart, out of reach of `clear`: a test that clears the log to count one
+    step's calls must not also erase the evidence that some earlier step tried to send.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: list[CallRecord] = []
+        self._forbidden: list[CallRecord] = []
 
     def record(
         self,
@@ -64,6 +69,8 @@ class CallLog:
         )
         with self._lock:
             self._records.append(entry)
+            if forbidden:
+                self._forbidden.append(entry)
         return entry
 
     def calls(self) -> list[CallRecord]:
@@ -72,9 +79,10 @@ class CallLog:
             return list(self._records)
 
     def forbidden(self) -> list[CallRecord]:
-        """The calls Rapport must never make (send, trash, modify, calendar writes...)."""
+        """Every call Rapport must never make (send, trash, modify, calendar writes...) since the server
+        started, whether or not the log was cleared since."""
         with self._lock:
-            return [entry for entry in self._records if entry.forbidden]
+            return list(self._forbidden)
 
     def count(self, method_id: str | None = None, user: str | None = None) -> int:
         """How many calls were made, optionally of one method and/or by one user."""
@@ -87,7 +95,7 @@ class CallLog:
             return sum(entry.cost for entry in self._records if _matches(entry, None, user))
 
     def clear(self) -> None:
-        """Forget every record."""
+        """Forget every record, except that `forbidden()` still lists the forbidden ones."""
         with self._lock:
             self._records.clear()
 
