@@ -1,9 +1,9 @@
 """The API call pipeline shared by plain HTTP requests and batch parts.
 
-route → authenticate → refuse forbidden calls → tell the call observers → draw an injected fault (a drop,
-a delay or an error answer) → validate the query → check scopes → resolve the user → charge quota → run the
-handler under the state lock → log the call. Faults are drawn only for calls that got this far, so the
-fault history names the method each one hit.
+route → authenticate → refuse forbidden calls → refuse media uploads → tell the call observers → draw an
+injected fault (a drop, a delay or an error answer) → validate the query → check scopes → resolve the user →
+charge quota → run the handler under the state lock → log the call. Faults are drawn only for calls that got
+this far, so the fault history names the method each one hit.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sandbox.faults import Fault, FaultInjector, fault_error
 from sandbox.handlers import Call, Handler
 from sandbox.oauth import Grant, TokenRegistry
 from sandbox.quota import QuotaLimiter, cost_of
-from sandbox.routing import Method, RouteTable, validate_query
+from sandbox.routing import Method, Route, RouteTable, validate_query
 
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
@@ -147,15 +147,16 @@ class Dispatcher:
         path, _, query_string = request.target.partition("?")
         query = parse_qs(query_string, keep_blank_values=True)
         try:
-            method, path_params = self.routes.match(request.http_method, path)
+            route = self.routes.match(request.http_method, path)
         except ApiError as error:
             return error_response(error)
+        method, path_params = route.method, route.path_params
         try:
             grant = self._authenticate(request.headers, query)
         except ApiError as auth_error:
             self._log(method.id, "", 0, auth_error.status, request, fault=None)
             return error_response(auth_error)
-        refused = self._refuse(method, grant, request)
+        refused = self._refuse(route, grant, request)
         if refused is not None:
             return refused
         if request.in_batch:
@@ -175,9 +176,10 @@ class Dispatcher:
         self._log(method.id, user, cost, response.status, request, fault=fault)
         return replace(response, drop=True) if fault is Fault.DROP_AFTER else response
 
-    def _refuse(self, method: Method, grant: Grant, request: ApiRequest) -> ApiResponse | None:
-        """The answer to a call refused before any fault or handler (a forbidden method, or an observer
-        raising ApiError), or None to go on."""
+    def _refuse(self, route: Route, grant: Grant, request: ApiRequest) -> ApiResponse | None:
+        """The answer to a call refused before any fault or handler (a forbidden method on any of its
+        paths, a media upload, or an observer raising ApiError), or None to go on."""
+        method = route.method
         if is_forbidden(method):
             self.log.record(
                 method.id, grant.email, cost=0, status=403, in_batch=request.in_batch, forbidden=True
@@ -190,6 +192,14 @@ class Dispatcher:
                     "forbiddenBySandbox",
                 )
             )
+        if route.upload:
+            upload_error = bad_request(
+                f"The sandbox does not serve media uploads ({request.http_method} "
+                f"{request.target.partition('?')[0]}, {method.id}): send the call to its plain path with a "
+                "JSON body, a message as {'raw': ...} (base64url), as Rapport does."
+            )
+            self._log(method.id, grant.email, 0, upload_error.status, request, fault=None)
+            return error_response(upload_error)
         try:
             for observer in list(self.observers):
                 observer(method.id, grant.email)

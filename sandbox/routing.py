@@ -3,7 +3,14 @@
 Every Gmail v1 and Calendar v3 method becomes a `Method`: its HTTP verb, a compiled path regex, its
 query parameters and OAuth scopes. `RouteTable.match` finds the method for a request line and
 `validate_query` checks the query string the way Google's front end does (unknown names, types, enums,
-ranges, required parameters), raising `ApiError` 404/400.
+ranges, required parameters), raising `ApiError` 400.
+
+A path under a service (`/gmail/v1/`, `/calendar/v3/`) that names no method of that API in its discovery
+document — no template matches, or the path is served under another HTTP verb — is a 400, as the issue asks
+of every request checked against the discovery documents; a path outside every service is a 404. Media
+upload paths (`/upload/...`, `/resumable/upload/...`) route to the method behind the prefix, so a forbidden
+method is refused there as on its plain path; the dispatcher answers the others 400 (the sandbox serves no
+media uploads).
 """
 
 from __future__ import annotations
@@ -41,6 +48,14 @@ STANDARD_PARAMETERS = frozenset(
 # Where each API's method paths live on the server: Gmail's discovery paths already carry `gmail/v1/`,
 # Calendar's are relative to its servicePath.
 API_PREFIXES: Mapping[str, str] = {"gmail": "/", "calendar": "/calendar/v3/"}
+
+# Where each API's requests arrive (every method path begins so), and its name in error messages.
+SERVICE_PATHS: Mapping[str, str] = {"gmail": "/gmail/v1/", "calendar": "/calendar/v3/"}
+API_TITLES: Mapping[str, str] = {"gmail": "Gmail API v1", "calendar": "Calendar API v3"}
+
+# The prefixes the discovery documents' `mediaUpload.protocols` put before a method's path (simple and
+# resumable uploads); the client sends a method called with `media_body` there.
+UPLOAD_PREFIXES = ("/resumable/upload", "/upload")
 
 # Limits Google documents in the parameter descriptions but not as discovery `maximum` fields
 # ("The maximum allowed value for this field is 500.").
@@ -163,6 +178,16 @@ def methods_from_discovery(api: str, document: Mapping[str, Any]) -> list[Method
     return methods
 
 
+@dataclass(frozen=True)
+class Route:
+    """The method a request addresses, its URL-decoded path parameters, and whether it came by a media
+    upload path."""
+
+    method: Method
+    path_params: dict[str, str]
+    upload: bool = False
+
+
 class RouteTable:
     """Finds the method a request addresses; built once, matched per request without re-parsing."""
 
@@ -196,14 +221,40 @@ class RouteTable:
         """Every method in the table."""
         return list(self._by_id.values())
 
-    def match(self, http_method: str, raw_path: str) -> tuple[Method, dict[str, str]]:
-        """The method and URL-decoded path parameters for a request, or a 404 ApiError."""
-        segments = raw_path.count("/")
+    def match(self, http_method: str, raw_path: str) -> Route:
+        """The route of a request; a 400 ApiError when its path is under a service but names no method
+        of it (with this verb), a 404 when it is under no service."""
+        path, upload = _without_upload_prefix(raw_path)
+        segments = path.count("/")
         for method in self._groups.get((http_method, segments), ()):
-            found = method.pattern.match(raw_path)
+            found = method.pattern.match(path)
             if found is not None:
-                return method, {name: unquote(value) for name, value in found.groupdict().items()}
-        raise ApiError(404, f"Method not found: {http_method} {raw_path}", "notFound")
+                params = {name: unquote(value) for name, value in found.groupdict().items()}
+                return Route(method, params, upload)
+        api = next((api for api, prefix in SERVICE_PATHS.items() if path.startswith(prefix)), None)
+        if api is None:
+            raise ApiError(404, f"Method not found: {http_method} {raw_path}", "notFound")
+        message = (
+            f"{http_method} {raw_path} is not a method of the {API_TITLES[api]} in its discovery document"
+        )
+        verbs = sorted(
+            {
+                method.http_method
+                for method in self._paths_by_segments.get(segments, ())
+                if method.pattern.match(path)
+            }
+        )
+        if verbs:
+            message += f"; that path takes {', '.join(verbs)}"
+        raise bad_request(message + ".")
+
+
+def _without_upload_prefix(raw_path: str) -> tuple[str, bool]:
+    """The path with a media upload prefix taken off, and whether it had one."""
+    for prefix in UPLOAD_PREFIXES:
+        if raw_path.startswith(prefix + "/"):
+            return raw_path.removeprefix(prefix), True
+    return raw_path, False
 
 
 def _invalid_value(spec: ParamSpec, value: str, why: str) -> ApiError:

@@ -11,13 +11,30 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import httplib2
 import pytest
 from googleapiclient.errors import HttpError
 
+from sandbox.server import SandboxServer
 from sandbox.testing import calendar_service, credentials_for, gmail_service
 from tests.fixtures_sandbox import ALEX, SandboxFactory, raw_request
 
 RAW_MAIL = "VG86IGRhbmFAYWNtZS5pbw0KU3ViamVjdDogSGkNCg0KSGku"
+MAIL = b"To: dana@acme.io\r\nSubject: Hi\r\n\r\nHi."
+
+
+def _upload(server: SandboxServer, target: str, token: str) -> int:
+    """POST a mail as a simple media upload (Content-Type message/rfc822) and return the status.
+
+    Over plain HTTP the real client cannot make this call: googleapiclient moves a media upload to the
+    api_endpoint's host but keeps the discovery document's https scheme, so the bytes are sent raw."""
+    response, _content = httplib2.Http().request(
+        server.base_url + target,
+        "POST",
+        body=MAIL,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "message/rfc822"},
+    )
+    return int(response.status)
 
 
 @pytest.mark.allow_forbidden
@@ -37,6 +54,33 @@ def test_sending_a_message_is_refused_and_recorded(
     [record] = server.log.forbidden()
     assert (record.method_id, record.user, record.cost) == ("gmail.users.messages.send", ALEX, 0)
     assert record.at.tzinfo is not None
+    assert len(server.state.messages(ALEX)) == messages_before
+
+
+@pytest.mark.allow_forbidden
+def test_sending_by_a_media_upload_path_is_refused_and_recorded_as_on_the_plain_path(
+    sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
+) -> None:
+    server = sandbox_factory(small_mailbox)
+    token = server.tokens.issue_access_token(ALEX)
+    messages_before = len(server.state.messages(ALEX))
+
+    statuses = [
+        raw_request(
+            server, "POST", "/gmail/v1/users/me/messages/send", token=token, body={"raw": RAW_MAIL}
+        ).status,
+        _upload(server, "/upload/gmail/v1/users/me/messages/send?uploadType=media", token),
+        _upload(server, "/resumable/upload/gmail/v1/users/me/drafts/send?uploadType=resumable", token),
+    ]
+
+    assert statuses == [403, 403, 403]
+    assert [
+        (record.method_id, record.user, record.cost, record.status) for record in server.log.forbidden()
+    ] == [
+        ("gmail.users.messages.send", ALEX, 0, 403),
+        ("gmail.users.messages.send", ALEX, 0, 403),
+        ("gmail.users.drafts.send", ALEX, 0, 403),
+    ]
     assert len(server.state.messages(ALEX)) == messages_before
 
 

@@ -1,7 +1,7 @@
 """The sandbox routes the real client's requests exactly where Google would, and validates them against
-the discovery documents: unknown paths, parameters and enum values, out-of-range integers and missing
-required parameters are answered 400/404 with Google's JSON, and a token answers only for its own user and
-its own scopes."""
+the discovery documents: unknown methods (under a service's path), parameters and enum values, out-of-range
+integers and missing required parameters are answered 400 with Google's JSON, a path under no service 404;
+media upload paths are refused 400; and a token answers only for its own user and its own scopes."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sandbox.testing import calendar_service, credentials_for, gmail_service
 from tests.fixtures_sandbox import ALEX, SAM, SandboxFactory, raw_request
 
 READONLY_CALENDAR = ("https://www.googleapis.com/auth/calendar.readonly",)
+RAW_DRAFT = "VG86IGRhbmFAYWNtZS5pbw0KU3ViamVjdDogSGkNCg0KSGku"
 
 
 def _error(exc: HttpError) -> dict[str, Any]:
@@ -92,17 +93,87 @@ def test_a_calendar_endpoint_without_the_service_path_misses_every_route(
     assert _error(raised.value)["status"] == "NOT_FOUND"
 
 
-def test_an_unknown_path_is_404_with_googles_error_json(
+def test_an_unknown_method_under_a_service_is_400_with_googles_error_json(
     sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
 ) -> None:
     server = sandbox_factory(small_mailbox)
     token = server.tokens.issue_access_token(ALEX)
 
-    answer = raw_request(server, "GET", "/gmail/v1/users/me/nonsense", token=token)
+    gmail = raw_request(server, "GET", "/gmail/v1/users/me/nonsense", token=token)
+    calendar = raw_request(server, "GET", "/calendar/v3/calendars/primary/nonsense", token=token)
+
+    assert (gmail.status, calendar.status) == (400, 400)
+    assert gmail.json["error"]["code"] == 400
+    assert gmail.json["error"]["status"] == "INVALID_ARGUMENT"
+    assert gmail.json["error"]["errors"][0]["reason"] == "badRequest"
+    assert gmail.json["error"]["message"] == (
+        "GET /gmail/v1/users/me/nonsense is not a method of the Gmail API v1 in its discovery document."
+    )
+    assert "not a method of the Calendar API v3" in calendar.json["error"]["message"]
+    assert server.log.calls() == []
+
+
+def test_a_known_path_with_another_verb_is_400_naming_the_verbs_it_takes(
+    sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
+) -> None:
+    server = sandbox_factory(small_mailbox)
+    token = server.tokens.issue_access_token(ALEX)
+
+    profile = raw_request(server, "DELETE", "/gmail/v1/users/me/profile", token=token)
+    messages = raw_request(server, "PUT", "/gmail/v1/users/me/messages", token=token, body={})
+
+    assert (profile.status, messages.status) == (400, 400)
+    assert profile.json["error"]["message"] == (
+        "DELETE /gmail/v1/users/me/profile is not a method of the Gmail API v1 in its discovery document; "
+        "that path takes GET."
+    )
+    assert messages.json["error"]["message"].endswith("; that path takes GET, POST.")
+
+
+def test_a_path_under_no_service_is_404(
+    sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
+) -> None:
+    server = sandbox_factory(small_mailbox)
+    token = server.tokens.issue_access_token(ALEX)
+
+    answer = raw_request(server, "GET", "/gmail/v2/users/me/profile", token=token)
 
     assert answer.status == 404
     assert answer.json["error"]["code"] == 404
     assert answer.json["error"]["errors"][0]["reason"] == "notFound"
+
+
+def test_an_allowed_method_on_a_media_upload_path_is_400_and_writes_nothing(
+    sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
+) -> None:
+    server = sandbox_factory(small_mailbox)
+    token = server.tokens.issue_access_token(ALEX)
+    drafts_before = server.state.drafts(ALEX)
+
+    # A draft sent as a media upload: the mail itself as the body. (Over plain HTTP the real client cannot
+    # send one: it moves media uploads to the api_endpoint's host but keeps https.)
+    answer = raw_request(
+        server,
+        "POST",
+        "/upload/gmail/v1/users/me/drafts?uploadType=media",
+        token=token,
+        body={"raw": RAW_DRAFT},
+    )
+
+    assert answer.status == 400
+    assert answer.json["error"]["message"].startswith(
+        "The sandbox does not serve media uploads (POST /upload/gmail/v1/users/me/drafts, "
+        "gmail.users.drafts.create)"
+    )
+    assert "{'raw': ...}" in answer.json["error"]["message"]
+    assert server.state.drafts(ALEX) == drafts_before
+    [call] = server.log.calls()
+    assert (call.method_id, call.cost, call.status, call.forbidden) == (
+        "gmail.users.drafts.create",
+        0,
+        400,
+        False,
+    )
 
 
 def test_an_unknown_query_parameter_is_400_naming_it(
