@@ -44,7 +44,7 @@ class Candidate:
     sent_at: datetime
     subject: str
     snippet: str
-    outreach: bool  # it opened its thread
+    outreach: bool  # it opened its thread and answers nothing (no In-Reply-To, no References)
     recipients: tuple[Recipient, ...]  # human recipients passing the rule's filters
 
 
@@ -88,7 +88,8 @@ def candidates(
     context = _ThreadContext(mailbox, rows)
     met = _meetings_before(mailbox, min(row[4] for row in rows), thank_you_days)
     found: list[Candidate] = []
-    for message_id, gmail_id, thread_id, thread_gmail_id, sent_at, subject, snippet, in_reply_to, *_ in rows:
+    for row in rows:
+        message_id, gmail_id, thread_id, thread_gmail_id, sent_at, subject, snippet, in_reply_to, *_ = row
         humans = recipients.get(message_id, [])
         if not humans or context.replies_to_machine(thread_id, message_id, sent_at, in_reply_to):
             continue
@@ -104,7 +105,7 @@ def candidates(
                     sent_at=sent_at,
                     subject=subject or "",
                     snippet=snippet or "",
-                    outreach=context.opened_thread(thread_id, message_id),
+                    outreach=context.is_outreach(thread_id, message_id, in_reply_to, row[10]),
                     recipients=shown,
                 )
             )
@@ -153,7 +154,13 @@ class _ThreadContext:
         found = queries.messages_by_header_id(mailbox.session, mailbox.account_id, header_ids)
         self._by_header = {row[4]: row for row in found if row[4]}
 
-    def opened_thread(self, thread_id: int, message_id: int) -> bool:
+    def is_outreach(
+        self, thread_id: int, message_id: int, in_reply_to: str | None, references: str | None
+    ) -> bool:
+        """It starts a conversation: first in its thread, and answering no mail. A reply Gmail threaded
+        apart (under a changed subject) or whose parent is not in the mailbox still names that parent."""
+        if (in_reply_to or "").strip() or (references or "").strip():
+            return False
         messages = self._threads.get(thread_id, [])
         return not messages or messages[0][1] == message_id
 

@@ -221,7 +221,8 @@ def awaiting_candidates(
     sent_before: datetime,
 ) -> Sequence[AnyRow]:
     """The user's mail sent in the window that is the last non-draft message of its thread: (id, gmail id,
-    thread id, thread gmail id, sent at, subject, snippet, in-reply-to, rapport key, Message-ID)."""
+    thread id, thread gmail id, sent at, subject, snippet, in-reply-to, rapport key, Message-ID,
+    References)."""
     later = select(Message.id).where(
         Message.thread_id == _CANDIDATE.thread_id,
         not_(Message.is_draft),
@@ -239,6 +240,7 @@ def awaiting_candidates(
             _CANDIDATE.in_reply_to,
             _CANDIDATE.rapport_key,
             _CANDIDATE.message_id_header,
+            _CANDIDATE.references_header,
         )
         .join(Thread, Thread.id == _CANDIDATE.thread_id)
         .where(

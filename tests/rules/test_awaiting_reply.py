@@ -182,6 +182,40 @@ def test_outreach_that_opened_a_thread_awaits_a_reply(rules_env: RulesEnvFactory
     )
 
 
+def test_an_answer_gmail_threaded_apart_is_no_outreach(rules_env: RulesEnvFactory) -> None:
+    # Only a mail that starts its thread and answers nothing is outreach, expecting an answer on its first
+    # sentence alone. An answer under a new subject starts a new Gmail thread, and an answer to a mail that
+    # is not in the mailbox starts its thread too, but both name their parent in In-Reply-To or References.
+    scenario = Scenario()
+    asked = scenario.writes(DANA, "Contract", "Can you send me the signed contract?", at=days_ago(12))
+    scenario.user_writes(
+        DANA,
+        "Signed contract",
+        "Here is the signed contract.",
+        at=days_ago(11),
+        headers=[("In-Reply-To", asked.message_id), ("References", asked.message_id)],
+    )
+    scenario.user_writes(
+        "lee@acme.io",
+        "Re: Offsite",
+        "I booked the room for Thursday.",
+        at=days_ago(11),
+        headers=[("In-Reply-To", "<gone@acme.io>")],
+    )
+    scenario.user_writes(
+        "kim@beta.example",
+        "Re: Slides",
+        "The slides are in the shared folder.",
+        at=days_ago(11),
+        headers=[("References", "<older@beta.example> <gone@beta.example>")],
+    )
+    env = rules_env(scenario)
+
+    env.run([AWAITING])
+
+    assert env.findings("awaiting_reply") == []
+
+
 def test_only_the_last_mail_of_a_thread_awaits_and_a_draft_settles_nothing(
     rules_env: RulesEnvFactory,
 ) -> None:
