@@ -163,6 +163,26 @@ def test_a_sent_thank_you_that_resolved_a_finding_is_not_awaiting_either(rules_e
     assert env.findings("awaiting_reply") == []
 
 
+def test_a_sent_rapport_thank_you_draft_never_awaits_a_reply(rules_env: RulesEnvFactory) -> None:
+    # The user rewrote Rapport's draft: no thanks left in its subject or opening, and it asks something.
+    # Its X-Rapport-Key still says it was the thank-you for a meeting.
+    scenario = Scenario()
+    body = "Hi Dana,\n\nI enjoyed hearing about the platform team. Could you send me the job description?\n"
+    scenario.user_writes(
+        DANA,
+        "Platform team",
+        body,
+        at=days_ago(10),
+        headers=[("X-Rapport-Key", "thank_you:interview:dana@acme.io")],
+    )
+    by_hand = scenario.user_writes("lee@acme.io", "Platform team", body, at=days_ago(10))
+    env = rules_env(scenario)
+
+    env.run([AWAITING])
+
+    assert [finding["message_id"] for finding in env.findings("awaiting_reply")] == [by_hand.id]
+
+
 def test_outreach_that_opened_a_thread_awaits_a_reply(rules_env: RulesEnvFactory) -> None:
     scenario = Scenario(timezone="UTC")
     sent = scenario.user_writes(

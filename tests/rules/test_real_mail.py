@@ -90,7 +90,7 @@ def test_carls_notmuch_list_nags_only_about_the_questions_left_unanswered(sync_e
         at=ten_days_ago,
         number=2,
     )
-    realmail.users_reply(
+    pushed = realmail.users_reply(
         document, messages, "cur/50:2,", body="Thanks, pushed.\n\n-Carl\n", at=ten_days_ago, number=3
     )
     keith = {"email": "keithp@keithp.com", "displayName": "Keith Packard", "responseStatus": "accepted"}
@@ -130,6 +130,7 @@ def test_carls_notmuch_list_nags_only_about_the_questions_left_unanswered(sync_e
     )
     assert "'Which of these two should go in first?'" in awaiting[top["id"]]["reason"]
     assert awaiting[bottom["id"]]["emails"] == ["alex.boterolowry@gmail.com"]
+    assert pushed["id"] not in awaiting  # an acknowledgement
     assert thanks["id"] not in awaiting  # the hand-sent thank-you note
     carl_said = {
         realmail.document_of(document, messages, suffix)["id"]
