@@ -1,4 +1,7 @@
-"""`python -m bench [NAME ...]`: runs every `bench/bench_*.py` module's `main()` (or only the named ones)."""
+"""`python -m bench [NAME ...]`: runs every `bench/bench_*.py` module's `main()` (or only the named ones).
+
+A `main()` may return an exit status (1: over its limit); the run goes on and exits with the worst one.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,11 @@ def main(names: list[str]) -> int:
     if names and not wanted:
         print(f"no benchmark named {' '.join(names)}; have: {' '.join(modules)}", file=sys.stderr)
         return 2
+    status = 0
     for name in wanted:
         print(f"== {name}", flush=True)
-        importlib.import_module(f"bench.{name}").main()
-    return 0
+        status = max(status, importlib.import_module(f"bench.{name}").main() or 0)
+    return status
 
 
 raise SystemExit(main(sys.argv[1:]))

@@ -267,3 +267,14 @@ def test_the_command_line_writes_mailbox_and_truth(tmp_path: Path) -> None:
     in_process = generate(3, 500, now=NOW)
     assert mailbox_format.load(out) == in_process.mailbox
     assert json.loads(truth.read_text(encoding="utf-8")) == in_process.truth
+
+
+def test_the_generator_benchmark_exits_1_when_over_its_time_limit() -> None:
+    # A limit of 0 s no run can meet: the benchmark must fail the command, not only print a warning.
+    command = [sys.executable, "-m", "bench.bench_generator", "--messages", "500", "--limit", "0"]
+
+    over = subprocess.run(command, capture_output=True, text=True, check=False)
+
+    assert over.returncode == 1
+    assert "SLOWER than the 0 s limit" in over.stderr
+    assert "messages          500 in" in over.stdout
