@@ -4,6 +4,7 @@ token, and the installed-app authorization-code flow with PKCE end to end."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httplib2
@@ -49,9 +50,19 @@ def test_a_revoked_refresh_token_fails_with_invalid_grant(
     server.tokens.revoke(credentials.refresh_token)
     with pytest.raises(RefreshError) as raised:
         gmail.users().getProfile(userId="me").execute()
+    # google-auth keeps the token endpoint's body but not its status: ask the endpoint the same question.
+    response, content = httplib2.Http().request(
+        server.token_uri,
+        "POST",
+        body=f"grant_type=refresh_token&refresh_token={credentials.refresh_token}"
+        f"&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
 
     assert "invalid_grant" in str(raised.value)
     assert [call.status for call in server.log.calls()] == [200, 401]
+    assert response.status == 400
+    assert json.loads(content)["error"] == "invalid_grant"
 
 
 def test_a_wrong_client_secret_is_invalid_client(

@@ -32,8 +32,10 @@ class FrozenClock:
 def test_the_costs_are_googles_published_ones() -> None:
     assert cost_of("gmail.users.messages.list") == 5
     assert cost_of("gmail.users.messages.get") == 5
+    assert cost_of("gmail.users.threads.list") == 10
     assert cost_of("gmail.users.threads.get") == 10
     assert cost_of("gmail.users.history.list") == 2
+    assert cost_of("gmail.users.drafts.create") == 10
     assert cost_of("gmail.users.drafts.update") == 15
     assert cost_of("gmail.users.messages.send") == 100
     assert cost_of("calendar.events.list") == 0
