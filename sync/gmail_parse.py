@@ -4,6 +4,8 @@ No Google JSON travels past this module. Parsing never raises on content: whatev
 out, recorded in `parse_problems` and logged with the message id, and the message is still stored with what
 could be parsed. A missing or unparsable Date falls back to internalDate; snippets come HTML-escaped from
 Gmail and are unescaped here; NUL bytes (which PostgreSQL refuses in text) are removed from every value.
+A Message-ID, X-Rapport-Key or address longer than any real one is not kept: the store indexes them, and
+PostgreSQL refuses an index row over 2,704 bytes, which would stop the account's sync on every run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from store.addresses import MAX_ADDRESS_LENGTH
 from sync.headers import (
     MAX_SUBJECT_CHARS,
     ParsedAddress,
@@ -60,6 +63,17 @@ ADDRESS_HEADERS: tuple[tuple[str, AddressRole], ...] = (
     ("bcc", "bcc"),
 )
 MAX_SIGNAL_CHARS = 2000  # list and automation headers are stored, cut to a sane length
+# Bounds on the header values stored in indexed columns (messages.message_id_header, messages.rapport_key).
+# PostgreSQL refuses a btree index row over 2,704 bytes, and a value it refuses fails the whole page of
+# mail on every run, so a longer value is not kept at all (cutting it would make a wrong id that may match).
+# A Message-ID cannot be folded and RFC 5322 caps a line at 998 octets (RFC 6532 counts UTF-8 the same way),
+# so no mailer that follows the standard writes a longer one.
+MAX_MESSAGE_ID_BYTES = 998
+# The longest X-Rapport-Key Rapport writes (rules' occasion keys, sync.drafts_plan.draft_keys) is a thank-you
+# per attendee: "thank_you:" (10) + an event instance id (Calendar allows 1,024 characters, plus
+# "_YYYYMMDDTHHMMSSZ", 17) + ":" + a normalised address (254 characters at most, store.addresses, so
+# 1,016 UTF-8 bytes) = 2,068 bytes. Anything longer cannot be Rapport's.
+MAX_RAPPORT_KEY_BYTES = 2_100
 MAX_SNIPPET_CHARS = 1000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -120,7 +134,11 @@ def parse_message(resource: Mapping[str, Any]) -> ParsedMessage:
             continue
         found, address_problems = parse_addresses(", ".join(values))
         problems.extend(f"{name}: {problem}" for problem in address_problems)
-        addresses.extend((role, address) for address in found)
+        for address in found:
+            if len(address.email) > MAX_ADDRESS_LENGTH:  # not an address the store keeps (or indexes)
+                problems.append(f"{name}: address longer than {MAX_ADDRESS_LENGTH} characters not kept")
+                continue
+            addresses.append((role, address))
     if not any(role == "from" for role, _ in addresses):
         problems.append("no usable From address")
     parsed = ParsedMessage(
@@ -145,7 +163,7 @@ def parse_message(resource: Mapping[str, Any]) -> ParsedMessage:
         precedence=_text(headers, "precedence", problems),
         auto_submitted=_text(headers, "auto-submitted", problems),
         x_autoreply=_text(headers, "x-autoreply", problems),
-        rapport_key=_text(headers, "x-rapport-key", problems),
+        rapport_key=_rapport_key(headers, problems),
         parse_problems=tuple(problems),
     )
     if problems:
@@ -196,10 +214,30 @@ def _message_id(headers: Mapping[str, list[str]], problems: list[str]) -> str | 
     if value is None:
         return None
     tokens = message_ids(value)
-    if not tokens:
+    if tokens:
+        found = f"<{tokens[0]}>"
+    else:
         problems.append(f"unparsable Message-ID {value[:80]!r}")
-        return value.strip()[:MAX_SIGNAL_CHARS] or None
-    return f"<{tokens[0]}>"
+        found = value.strip()
+    if _too_long(found, MAX_MESSAGE_ID_BYTES):
+        problems.append(f"Message-ID longer than {MAX_MESSAGE_ID_BYTES} bytes not kept {value[:80]!r}")
+        return None
+    return found or None
+
+
+def _rapport_key(headers: Mapping[str, list[str]], problems: list[str]) -> str | None:
+    """X-Rapport-Key as Rapport wrote it, or None (absent, or longer than any key Rapport writes)."""
+    # Cut one character past the bound, so that a cut key is always over it and never kept.
+    key = _text(headers, "x-rapport-key", problems, limit=MAX_RAPPORT_KEY_BYTES + 1)
+    if key is not None and _too_long(key, MAX_RAPPORT_KEY_BYTES):
+        problems.append(f"X-Rapport-Key longer than {MAX_RAPPORT_KEY_BYTES} bytes is not Rapport's: not kept")
+        return None
+    return key
+
+
+def _too_long(value: str, max_bytes: int) -> bool:
+    # A character is at most four UTF-8 bytes: only a value that might exceed the bound is encoded to count.
+    return len(value) * 4 > max_bytes and len(value.encode("utf-8", "surrogatepass")) > max_bytes
 
 
 def _id_list(headers: Mapping[str, list[str]], name: str) -> str | None:

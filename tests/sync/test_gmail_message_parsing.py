@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from sync.gmail_parse import ParsedMessage, parse_message
+from rules.thank_you import occasion_key
+from store.addresses import normalise_address
+from store.models import Finding
+from sync.drafts_plan import draft_keys
+from sync.gmail_parse import MAX_MESSAGE_ID_BYTES, MAX_RAPPORT_KEY_BYTES, ParsedMessage, parse_message
+from sync.settings import DraftSettings
 
 
 def _resource(headers: list[Any] | None, **fields: Any) -> dict[str, Any]:
@@ -72,3 +77,38 @@ def test_broken_resources_still_parse_with_their_problems_recorded(resource: dic
     assert parsed.gmail_id == resource["id"]
     assert "no usable From address" in parsed.parse_problems
     assert parsed.internal_date.tzinfo is not None
+
+
+def _with(name: str, value: str) -> ParsedMessage:
+    headers = [{"name": "From", "value": "dana@acme.io"}, {"name": name, "value": value}]
+    return parse_message(_resource(headers))
+
+
+def test_a_message_id_longer_than_a_mail_line_is_not_kept() -> None:
+    domain = "@example.org>"
+    fits = "<" + "é" * ((MAX_MESSAGE_ID_BYTES - 1 - len(domain)) // 2) + domain  # 2 bytes each: just fits
+    too_long = "<x" + fits[1:]
+
+    assert len(fits.encode()) == MAX_MESSAGE_ID_BYTES
+    assert _with("Message-ID", fits).message_id_header == fits
+    refused = _with("Message-ID", too_long)
+    assert refused.message_id_header is None
+    assert any("Message-ID longer than" in problem for problem in refused.parse_problems)
+
+
+def test_the_longest_key_rapport_writes_is_read_back_and_a_longer_one_is_not_rapports() -> None:
+    # A thank-you per attendee: the longest event instance id Calendar allows, and the longest address the
+    # store keeps, written in four-byte letters.
+    event_id = "e" * 1024 + "_20250101T100000Z"
+    attendee = normalise_address(f"{'𝔞' * 101}@{'𝔟' * 149}.de")
+    assert attendee is not None
+    assert len(attendee) == 254
+    finding = Finding(kind="thank_you", occasion_key=occasion_key(event_id), emails=[attendee])
+    [(longest, _)] = draft_keys(finding, DraftSettings(thank_you_mode="per_attendee"))
+
+    assert len(longest.encode()) <= MAX_RAPPORT_KEY_BYTES
+    assert _with("X-Rapport-Key", longest).rapport_key == longest
+    for too_long in (longest + "x" * (MAX_RAPPORT_KEY_BYTES - len(longest.encode()) + 1), "k" * 5000):
+        refused = _with("X-Rapport-Key", too_long)
+        assert refused.rapport_key is None
+        assert any("X-Rapport-Key longer than" in problem for problem in refused.parse_problems)

@@ -49,6 +49,11 @@ def test_encoded_words_give_the_same_store_whether_gmail_decodes_them_or_not(
     assert env.stored(gmail_id(2)).subject == "Re: Café and crème"
 
 
+def cjk(length: int, start: int = 0) -> str:
+    """`length` different CJK ideographs (3 bytes each in UTF-8): text PostgreSQL cannot compress away."""
+    return "".join(chr(0x4E00 + (start + n * 7919) % 20_000) for n in range(length))
+
+
 MALFORMED = [
     message(
         1, headers=[("From", "=?x-unknown?q?caf=E9?= <cafe@example.org>"), ("Subject", "Unknown charset")]
@@ -90,6 +95,27 @@ MALFORMED = [
             ("List-Id", "<spam\x00.example.org>"),
         ],
     ),
+    # Values longer than any real one, in columns the store indexes: PostgreSQL refuses a btree index row
+    # over 2,704 bytes, and one such message would stop the account's sync on every run.
+    message(11, headers=[("From", "cjk@example.org"), ("Message-ID", cjk(2000)), ("Subject", "CJK id")]),
+    message(
+        12,
+        headers=[
+            ("From", "bracketed@example.org"),
+            ("Message-ID", f"<{cjk(1000, 1)}@example.org>"),
+            ("In-Reply-To", f"<{cjk(1000, 1)}@example.org>"),
+            ("Subject", "A long bracketed id"),
+        ],
+    ),
+    message(13, headers=[("From", "key@example.org"), ("X-Rapport-Key", cjk(2000, 2)), ("Subject", "Key")]),
+    message(
+        14,
+        headers=[
+            ("From", f"{cjk(3000, 3)}@example.org, short@example.org"),
+            ("To", f"Long <{cjk(3000, 3)}@example.org>, {USER}"),
+            ("Subject", "A long address"),
+        ],
+    ),
 ]
 
 
@@ -102,7 +128,7 @@ def test_malformed_headers_are_stored_with_what_could_be_parsed(
     report = env.sync()
 
     assert not report.interrupted
-    assert env.stored_ids() == {gmail_id(n) for n in range(1, 11)}
+    assert env.stored_ids() == {gmail_id(n) for n in range(1, 15)}
     assert env.stored(gmail_id(1)).from_email == "cafe@example.org"
     assert env.stored(gmail_id(2)).from_email == "dana@acme.io"
     juergen = env.stored(gmail_id(3))
@@ -130,3 +156,16 @@ def test_malformed_headers_are_stored_with_what_could_be_parsed(
     assert (zero.message_id_header, zero.in_reply_to) == ("<zero@example.org>", "<parent@example.org>")
     assert zero.list_id == "<spam.example.org>"
     assert "NUL" in (zero.parse_problems or "")
+    for number in (11, 12):
+        overlong = env.stored(gmail_id(number))
+        assert overlong.message_id_header is None
+        assert "Message-ID" in (overlong.parse_problems or "")
+    assert env.stored(gmail_id(12)).in_reply_to == f"<{cjk(1000, 1)}@example.org>"  # not indexed: kept
+    not_ours = env.stored(gmail_id(13))
+    assert not_ours.rapport_key is None
+    assert "X-Rapport-Key" in (not_ours.parse_problems or "")
+    # No address longer than RFC 5321 allows is kept (store.addresses); the others are.
+    long_address = env.stored(gmail_id(14))
+    assert long_address.from_email == "short@example.org"
+    assert env.addresses(gmail_id(14), "to") == [USER]
+    assert "address longer than 254 characters not kept" in (long_address.parse_problems or "")
