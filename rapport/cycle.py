@@ -184,6 +184,7 @@ class AccountCycle:
             self.account_id,
             settings=self.config.drafts,
             user=self.config.user,
+            identity=self.config.identity,
             rules=self.config.rules,
             now=self.clock(),
             dry_run=self.steps.dry_run,

@@ -4,9 +4,10 @@ Addressing and threading, per kind:
 - thank-you: a new message to the meeting's attendees — one draft per attendee (key = occasion key + ":" +
   address) or one to all of them (key = occasion key), as `thank_you_mode` says;
 - cold contact: a reply in the most recent *private* thread with the person (no list mail in it, modern or
-  relayed the old way: a personal note does not belong in a list thread), under any of their addresses, to
-  the address they used there, answering that thread's last message, unless the thread is older than
-  `cold_reply_max_thread_age_days` — then a new message;
+  relayed the old way: a personal note does not belong in a list thread) that the user has not labelled
+  "never nudge" (`[identity] never_nudge_label`), under any of their addresses, to the address they used
+  there, answering that thread's last message, unless the thread is older than
+  `cold_reply_max_thread_age_days` — then a new message (also when no such thread is left);
 - awaiting reply: a follow-up in the same thread, answering the user's own sent mail.
 
 A reply carries the thread id, In-Reply-To/References from the message answered and "Re: " + its subject:
@@ -19,10 +20,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from rules.lists import RELAY_PRECEDENCES
+from rules.queries import escape_like
 from rules.render_context import Contact, DraftFacts, MeetingFacts, ThreadFacts
 from rules.rendering import DraftTemplate, render_draft
 from rules.settings import UserSettings
@@ -31,6 +33,7 @@ from store.models import (
     Calendar,
     Event,
     Finding,
+    Label,
     Message,
     MessageAddress,
     MessageIntent,
@@ -91,9 +94,12 @@ def plan_draft(
     template: DraftTemplate,
     settings: DraftSettings,
     user: UserSettings,
+    never_nudge_label: str,
     now: datetime,
 ) -> DraftPlan | None:
-    """The draft for one key of a finding, rendered; None when the store no longer has what it is about."""
+    """The draft for one key of a finding, rendered; None when the store no longer has what it is about.
+
+    `never_nudge_label`: the name of the label that keeps Rapport out of a thread (`[identity]`)."""
     account_id = finding.account_id
     meeting: MeetingFacts | None = None
     thread: ThreadFacts | None = None
@@ -116,7 +122,9 @@ def plan_draft(
         thread = ThreadFacts(subject=parent.subject, last_date=parent.date)
         question = _question(session, finding)
     else:
-        found_thread = _latest_direct_thread(session, account_id, _person_emails(session, finding, emails))
+        found_thread = _latest_direct_thread(
+            session, account_id, _person_emails(session, finding, emails), never_nudge_label
+        )
         if found_thread is not None:
             parent, used_address = found_thread
             emails = (used_address,)  # write to the address the person last used with the user
@@ -235,11 +243,28 @@ def _list_thread() -> ColumnElement[bool]:
     )
 
 
+def _labelled_thread(session: Session, account_id: int, label_name: str) -> ColumnElement[bool]:
+    """The candidate message's thread has a message carrying the label named `label_name`, as the rules read
+    a labelled thread (`rules.queries.threads_with_labels`: any of its messages). The cold-contact rule only
+    asks about the person's last thread, so an older private thread may carry the label."""
+    label_id = session.scalar(
+        select(Label.gmail_id).where(Label.account_id == account_id, Label.name == label_name).limit(1)
+    )
+    if label_id is None:
+        return false()  # the user never made the label: no thread carries it
+    other = aliased(Message)
+    # label_ids is a JSON list; its text holds each id in double quotes on both backends.
+    return exists().where(
+        other.thread_id == Message.thread_id,
+        cast(other.label_ids, String).like(f'%"{escape_like(label_id)}"%', escape="\\"),
+    )
+
+
 def _latest_direct_thread(
-    session: Session, account_id: int, emails: tuple[str, ...]
+    session: Session, account_id: int, emails: tuple[str, ...], never_nudge_label: str
 ) -> tuple[_Parent, str] | None:
-    """The last message of the most recent private thread (no list mail in it) in which the user and the
-    person wrote to each other, and the person's address in that exchange."""
+    """The last message of the most recent private thread (no list mail in it) not labelled never-nudge in
+    which the user and the person wrote to each other, and the person's address in that exchange."""
     to_them = exists().where(
         MessageAddress.message_id == Message.id,
         MessageAddress.role.in_(("to", "cc")),
@@ -252,6 +277,7 @@ def _latest_direct_thread(
             Message.is_draft.is_(False),
             or_(Message.from_email.in_(emails), and_(Message.is_sent.is_(True), to_them)),
             ~_list_thread(),
+            ~_labelled_thread(session, account_id, never_nudge_label),
         )
         .order_by(Message.internal_date.desc())
         .limit(1)

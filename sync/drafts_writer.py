@@ -25,7 +25,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rules.rendering import DraftTemplate, load_template
-from rules.settings import RuleSettings, UserSettings
+from rules.settings import IdentitySettings, RuleSettings, UserSettings
 from store.models import Account, Draft, Finding
 from sync.drafts_gmail import create_draft, thread_messages
 from sync.drafts_mime import Mailbox, body_fingerprint, build_message, create_request_body, new_message_id
@@ -95,6 +95,7 @@ def write_drafts(
     *,
     settings: DraftSettings,
     user: UserSettings,
+    identity: IdentitySettings,
     rules: Sequence[RuleSettings],
     now: datetime,
     dry_run: bool = False,
@@ -113,7 +114,16 @@ def write_drafts(
     if not settings.enabled:
         return report
     budget = _budget(session_factory, account_id, settings, user, now)
-    plans = _plans(session_factory, account_id, templates, budget, settings=settings, user=user, now=now)
+    plans = _plans(
+        session_factory,
+        account_id,
+        templates,
+        budget,
+        settings=settings,
+        user=user,
+        identity=identity,
+        now=now,
+    )
     report.planned = [_shown(plan) for plan in plans]
     if dry_run:
         return report
@@ -165,6 +175,7 @@ def _plans(
     *,
     settings: DraftSettings,
     user: UserSettings,
+    identity: IdentitySettings,
     now: datetime,
 ) -> list[DraftPlan]:
     """The drafts to write: unfinished (pending) ones first, then by kind (expiring occasions first) and
@@ -182,6 +193,7 @@ def _plans(
                 template=templates[finding.rule_name],
                 settings=settings,
                 user=user,
+                never_nudge_label=identity.never_nudge_label,
                 now=now,
             )
             if plan is not None:

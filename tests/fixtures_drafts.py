@@ -245,14 +245,16 @@ class DraftScenario:
         checkpoint: Checkpoint | None = None,
         rules: Sequence[RuleSettings] | None = None,
         user: UserSettings = USER,
+        identity: IdentitySettings | None = None,
     ) -> DraftReport:
-        """One run of the draft writer."""
+        """One run of the draft writer (`identity` as given to `find`)."""
         return write_drafts(
             self.session_factory,
             self.api,
             self.account_id,
             settings=settings or DraftSettings(),
             user=user,
+            identity=identity or IdentitySettings(),
             rules=default_rules() if rules is None else rules,
             now=self.now,
             dry_run=dry_run,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from typing import Any
 
 from rules.settings import IdentitySettings
 from sync.settings import DraftSettings
@@ -26,8 +27,12 @@ from tests.fixtures_drafts import (
     SCHEDULE_THREAD,
     THANK_YOU,
     ZOE,
+    DraftScenario,
     DraftScenarioFactory,
+    drafts_mailbox,
 )
+
+NEVER_NUDGE = "Label_1"
 
 
 def test_a_thank_you_is_one_new_message_per_attendee_by_default(draft_scenario: DraftScenarioFactory) -> None:
@@ -141,6 +146,92 @@ def test_a_cold_contact_is_never_answered_inside_a_mailing_list_thread(
     assert draft.thread_id == ROADMAP_THREAD  # …but the draft answers the last private thread
     assert draft.to == [("Sam Lee", SAM)]
     assert draft.subject == "Re: Roadmap"
+
+
+def _with_never_nudge_label(name: str = "Rapport/never-nudge") -> dict[str, Any]:
+    """drafts_mailbox() with the user's never-nudge label (Label_1), not yet on any thread."""
+    document = drafts_mailbox()
+    document["users"][0]["labels"] = [{"id": NEVER_NUDGE, "name": name}]
+    return document
+
+
+def _sam_last_wrote_on_a_list(scenario: DraftScenario) -> None:
+    """Sam's last exchange with the user is inside a list thread (so the cold-contact rule, which looks at
+    the label of that last thread only, finds Sam cold whatever labels their private threads carry)."""
+    post = scenario.state.deliver(
+        ALEX,
+        from_=f"Sam Lee <{SAM}>",
+        to="hikers@lists.example",
+        subject="Saturday walk",
+        body="Who is in?",
+        headers=[("List-Id", "<hikers.lists.example>")],
+        at=NOW - timedelta(days=110),
+    )
+    scenario.state.user_sends(
+        ALEX,
+        to=SAM,
+        cc="hikers@lists.example",
+        subject="Re: Saturday walk",
+        body="Count me in.",
+        in_reply_to=post,
+        at=NOW - timedelta(days=109),
+    )
+
+
+def test_a_cold_contact_is_never_answered_inside_a_thread_labelled_never_nudge(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    # The user labelled the Roadmap thread "never nudge about this"; an older private thread with Sam is
+    # where the reply goes instead.
+    scenario = draft_scenario(_with_never_nudge_label())
+    conference = scenario.state.deliver(
+        ALEX,
+        from_=f"Sam Lee <{SAM}>",
+        to=ALEX,
+        subject="Conference",
+        body="See you in Lisbon?",
+        at=NOW - timedelta(days=200),
+    )
+    scenario.state.user_sends(
+        ALEX,
+        to=SAM,
+        subject="Re: Conference",
+        body="Yes!",
+        in_reply_to=conference,
+        at=NOW - timedelta(days=199),
+    )
+    _sam_last_wrote_on_a_list(scenario)
+    scenario.state.modify_labels(ALEX, ROADMAP_THREAD, add=[NEVER_NUDGE])  # one message labels the thread
+    scenario.sync_and_find()
+
+    scenario.write()
+
+    (draft,) = [d for d in scenario.gmail_drafts() if d.key and d.key.startswith(f"cold_contact:{SAM}:")]
+    assert draft.thread_id == conference
+    assert draft.subject == "Re: Conference"
+    assert draft.to == [("Sam Lee", SAM)]
+    assert "Roadmap" not in draft.body
+    assert not [d for d in scenario.gmail_drafts() if d.thread_id == ROADMAP_THREAD]
+
+
+def test_with_no_other_private_thread_a_never_nudge_label_as_configured_means_a_new_message(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    scenario = draft_scenario(_with_never_nudge_label("Private"))
+    _sam_last_wrote_on_a_list(scenario)
+    scenario.state.modify_labels(ALEX, "18f0000000000003", add=[NEVER_NUDGE])  # Sam's last Roadmap mail
+    identity = IdentitySettings(never_nudge_label="Private")
+    scenario.sync()
+    scenario.find(identity)
+
+    scenario.write(identity=identity)
+
+    (draft,) = [d for d in scenario.gmail_drafts() if d.key and d.key.startswith(f"cold_contact:{SAM}:")]
+    assert draft.thread_id != ROADMAP_THREAD
+    assert draft.in_reply_to is None
+    assert draft.subject == "Catching up"
+    assert "Roadmap" not in draft.body  # the labelled conversation is not brought up either
+    assert draft.to == [("Sam Lee", SAM)]
 
 
 def test_a_cold_contact_whose_last_thread_is_too_old_gets_a_new_message(
