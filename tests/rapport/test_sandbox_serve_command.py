@@ -15,15 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import httplib2
+import pytest
 from click.testing import CliRunner
 from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest
 
 from rapport.cli import cli
 from rapport.token_store import load_credentials
 from sandbox.server import SandboxServer
 from sandbox.state import SandboxState
 from tests.fixtures_rapport import RAPPORT
-from tests.fixtures_sandbox import ALEX, SAM, small_mailbox_document
+from tests.fixtures_sandbox import ALEX, SAM, BatchAnswers, small_mailbox_document
 
 
 @dataclass
@@ -160,8 +163,10 @@ def test_serve_needs_exactly_one_mailbox_source(tmp_path: Path) -> None:
     assert "either --mailbox FILE or --generate N" in neither.output
 
 
-def admin(base_url: str, route: str, method: str = "GET") -> Any:
-    response, content = httplib2.Http().request(f"{base_url}/_admin/{route}", method, body="{}")
+def admin(base_url: str, route: str, method: str = "GET", body: Any = None) -> Any:
+    response, content = httplib2.Http().request(
+        f"{base_url}/_admin/{route}", method, body=json.dumps({} if body is None else body)
+    )
     assert response.status == 200, content
     return json.loads(content)
 
@@ -218,3 +223,55 @@ def test_serve_refuses_a_token_lifetime_below_one_second(tmp_path: Path) -> None
 
     assert result.exit_code == 2
     assert "--token-lifetime" in result.output
+
+
+def test_serve_applies_its_quota_fault_and_header_decoding_options(tmp_path: Path) -> None:
+    document = small_mailbox_document()
+    first = document["users"][0]["messages"][0]
+    first["headers"] = [
+        {"name": "From", "value": "=?ISO-8859-1?Q?Dana_Rey=E8s?= <dana@acme.io>"}
+        if header["name"] == "From"
+        else header
+        for header in first["headers"]
+    ]
+    mailbox = tmp_path / "mailbox.json"
+    mailbox.write_text(json.dumps(document), encoding="utf-8")
+    tokens = tmp_path / "tokens"
+    options = ("--quota", "1", "--fault-rate", "1", "--fault-seed", "4", "--decode-headers")
+
+    with serving("--mailbox", str(mailbox), "--tokens-dir", str(tokens), *options) as served:
+        credentials = load_credentials(tokens / f"{ALEX}.json", "alex", ALEX)
+        gmail = build(
+            "gmail", "v1", credentials=credentials, client_options={"api_endpoint": served.base_url}
+        )
+        # Every request is faulted: seed 4 draws a 500 first.
+        with pytest.raises(HttpError) as faulted:
+            gmail.users().getProfile(userId="me").execute()
+        faults = admin(served.base_url, "faults")
+        admin(served.base_url, "faults", "POST", {"rate": 0})
+        # Faults off, the quota of 1 unit a second stays: a batch's first call (5 units) is admitted into an
+        # empty window, the next one, a moment later in the same batch, is over the quota.
+        answers = BatchAnswers()
+        batch = BatchHttpRequest(callback=answers, batch_uri=served.base_url + "/batch/gmail/v1")
+        messages = gmail.users().messages()
+        batch.add(
+            messages.get(userId="me", id=first["id"], format="metadata", metadataHeaders=["From"]),
+            request_id="get",
+        )
+        batch.add(gmail.users().getProfile(userId="me"), request_id="profile")
+        batch.execute()
+        calls = admin(served.base_url, "calls")["calls"]
+
+    assert faulted.value.status_code == 500
+    assert (faults["rate"], faults["seed"]) == (1.0, 4)
+    assert faults["injected"] == [{"target": "gmail.users.getProfile", "fault": "500"}]
+    assert answers.responses["get"]["payload"]["headers"] == [
+        {"name": "From", "value": "Dana Reyès <dana@acme.io>"}
+    ]
+    assert answers.errors["profile"].status_code == 429
+    assert [(call["method_id"], call["status"], call["cost"], call["fault"]) for call in calls] == [
+        ("gmail.users.getProfile", 500, 0, "500"),
+        ("gmail.users.messages.get", 200, 5, None),
+        ("gmail.users.getProfile", 429, 0, None),
+    ]
+    assert served.process.returncode == 0, served.err

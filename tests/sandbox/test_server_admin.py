@@ -4,6 +4,7 @@ switch quota and faults."""
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import socket
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,29 @@ def test_a_token_issued_over_admin_reads_the_mailbox_and_the_call_shows_in_the_l
     assert log["units"] == 5
     assert _admin(server, "GET", "calls")["calls"] == []
     assert _admin(server, "GET", "forbidden")["calls"] == []
+
+
+@pytest.mark.allow_forbidden
+def test_a_forbidden_call_and_a_draft_made_through_the_client_are_read_over_admin(
+    sandbox_factory: SandboxFactory, small_mailbox: dict[str, Any]
+) -> None:
+    server = sandbox_factory(small_mailbox)
+    gmail = gmail_service(server, _credentials_from_admin(server, ALEX))
+    raw = base64.urlsafe_b64encode(b"To: dana@acme.io\r\nSubject: Thanks\r\n\r\nGreat to meet you.").decode()
+
+    with pytest.raises(HttpError) as refused:
+        gmail.users().messages().send(userId="me", body={"raw": raw}).execute()
+    created = gmail.users().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()
+    forbidden = _admin(server, "GET", "forbidden")["calls"]
+    drafts = _admin(server, "POST", "mutate", {"op": "drafts", "args": {"user": ALEX}})["result"]
+
+    assert refused.value.status_code == 403
+    assert [(call["method_id"], call["user"], call["cost"], call["status"]) for call in forbidden] == [
+        ("gmail.users.messages.send", ALEX, 0, 403)
+    ]
+    assert [draft["id"] for draft in drafts] == [created["id"]]
+    assert drafts[0]["messageId"] == created["message"]["id"]
+    assert {"name": "Subject", "value": "Thanks"} in drafts[0]["headers"]
 
 
 def test_a_mutation_over_admin_is_seen_by_the_client(
