@@ -8,11 +8,13 @@ runs `sync.service.sync_account` and returns the report.
 
 from __future__ import annotations
 
+import email.utils
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from email.header import decode_header, make_header
+from typing import Any, NamedTuple
 
 import pytest
 from googleapiclient.http import HttpRequest
@@ -23,6 +25,7 @@ from sandbox.server import SandboxServer
 from sandbox.state import SandboxState
 from sandbox.testing import credentials_for
 from store.accounts import ensure_account
+from store.addresses import normalise_address
 from store.models import Calendar, Event, Message, MessageAddress
 from sync.client import GoogleApi
 from sync.retry import RetryPolicy
@@ -30,6 +33,7 @@ from sync.service import SyncReport, sync_account
 from sync.settings import SyncSettings
 
 USER = "alex@example.com"
+COMPARED_ROLES = ("from", "to", "cc")
 FAST_RETRY = RetryPolicy(max_attempts=12, initial_wait=0.01, max_wait=0.2)
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -120,6 +124,19 @@ def mailbox(
             }
         ],
     }
+
+
+class MessageFields(NamedTuple):
+    """What the store holds of one message, as compared with the sandbox's copy of it."""
+
+    labels: list[str]  # sorted
+    internal_date: datetime
+    date_header: datetime | None
+    subject: str | None
+    message_id: str | None
+    in_reply_to: str | None
+    from_email: str | None
+    addresses: dict[str, list[str]]  # "from", "to", "cc": normalised addresses in header order
 
 
 def ensure_test_account(session_factory: sessionmaker[Session], name: str = "work", email: str = USER) -> int:
@@ -243,9 +260,91 @@ class SyncEnv:
             }
         return {"messages": messages, "events": events}
 
+    def stored_fields(self) -> dict[str, MessageFields]:
+        """Every stored message's compared fields, by Gmail id (two queries, whatever the count)."""
+        addresses: dict[str, dict[str, list[str]]] = {}
+        with self.session_factory() as session:
+            rows = session.execute(
+                select(Message.gmail_id, MessageAddress.role, MessageAddress.email)
+                .join(Message, Message.id == MessageAddress.message_id)
+                .where(Message.account_id == self.account_id, MessageAddress.role.in_(COMPARED_ROLES))
+                .order_by(MessageAddress.message_id, MessageAddress.role, MessageAddress.position)
+            )
+            for gmail_id, role, address in rows:
+                addresses.setdefault(gmail_id, {}).setdefault(role, []).append(address)
+            messages = session.execute(
+                select(
+                    Message.gmail_id,
+                    Message.label_ids,
+                    Message.internal_date,
+                    Message.date_header,
+                    Message.subject,
+                    Message.message_id_header,
+                    Message.in_reply_to,
+                    Message.from_email,
+                ).where(Message.account_id == self.account_id)
+            )
+            return {
+                gmail_id: MessageFields(sorted(labels), *fields, addresses.get(gmail_id, {}))
+                for gmail_id, labels, *fields in messages
+            }
+
+    def sandbox_fields(self) -> dict[str, MessageFields]:
+        """What the store must hold of the messages `sandbox_labels` names, read from the sandbox's headers
+        with the standard library (`email.utils`, `email.header`), addresses normalised as the store does.
+
+        Right for well-formed mail such as the generator's and `message(...)`'s; malformed mail has its own
+        tests (test_header_variants_and_malformed_mail)."""
+        expected: dict[str, MessageFields] = {}
+        wanted = self.sandbox_labels()
+        for summary in self.state.messages(USER):
+            if summary["id"] not in wanted:
+                continue
+            headers: dict[str, list[str]] = {}
+            for header in summary["headers"]:
+                headers.setdefault(header["name"].lower(), []).append(header["value"])
+            addresses = {
+                role: found for role in COMPARED_ROLES if (found := self._normalised(headers.get(role, [])))
+            }
+            date = headers.get("date")
+            subject = headers.get("subject")
+            expected[summary["id"]] = MessageFields(
+                labels=wanted[summary["id"]],
+                internal_date=datetime.fromtimestamp(int(summary["internalDate"]) / 1000, UTC),
+                date_header=email.utils.parsedate_to_datetime(date[0]).astimezone(UTC) if date else None,
+                subject=str(make_header(decode_header(subject[0]))) if subject else None,
+                message_id=headers["message-id"][0].strip() if "message-id" in headers else None,
+                in_reply_to=headers["in-reply-to"][0].strip() if "in-reply-to" in headers else None,
+                from_email=addresses.get("from", [None])[0],
+                addresses=addresses,
+            )
+        return expected
+
+    def _normalised(self, values: list[str]) -> list[str]:
+        """The addresses of one header's values, normalised; what is not an address (the bits of an
+        unquoted "Last, First" name that `getaddresses` splits off) left out."""
+        found = (
+            normalise_address(address, fold_plus=self.fold_plus)
+            for _, address in email.utils.getaddresses(values)
+        )
+        return [address for address in found if address is not None]
+
     def assert_store_matches_sandbox(self) -> None:
-        """The store holds exactly the sandbox's messages (ids and labels)."""
+        """The store holds exactly the sandbox's messages: ids, labels, dates, Subject, Message-ID,
+        In-Reply-To and the From, To and Cc addresses of each."""
         assert self.stored_labels() == self.sandbox_labels()
+        stored, expected = self.stored_fields(), self.sandbox_fields()
+        wrong = {gmail_id: fields for gmail_id, fields in expected.items() if stored[gmail_id] != fields}
+        if wrong:
+            gmail_id, fields = next(iter(wrong.items()))
+            differences = {
+                name: (mine, theirs)
+                for name, mine, theirs in zip(MessageFields._fields, stored[gmail_id], fields, strict=True)
+                if mine != theirs
+            }
+            raise AssertionError(
+                f"{len(wrong)} messages differ, e.g. {gmail_id} (stored, expected): {differences}"
+            )
 
 
 SyncEnvFactory = Callable[..., SyncEnv]
