@@ -9,7 +9,9 @@ outreach) is kept as the trigger a finding's reason quotes.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ from dataclasses import dataclass
 from rules.newtext import new_text, snippet_opening
 
 MAX_TRIGGER_CHARS = 160  # a reason quotes one sentence, not a paragraph
+# Part of every decision's fingerprint: raise it when the way a text is judged changes, so that decisions
+# stored by the older judgement are made again.
+DECISION_VERSION = 1
 
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+")
@@ -49,9 +54,13 @@ class Intent:
     trigger: str | None
 
 
+def _normalised(phrases: Iterable[str]) -> list[str]:
+    """The phrases as they are matched: case, surrounding blanks, order and repeats make no difference."""
+    return sorted({phrase.strip().lower() for phrase in phrases if phrase.strip()})
+
+
 def _phrase_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    unique = {phrase.strip().lower() for phrase in phrases if phrase.strip()}
-    alternatives = sorted(unique, key=len, reverse=True)
+    alternatives = sorted(_normalised(phrases), key=len, reverse=True)
     if not alternatives:
         return None
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?![\w-])", re.I)
@@ -110,10 +119,18 @@ class IntentClassifier:
     """Classifies the user's sent mail with the request phrases and acknowledgements of one rule instance."""
 
     def __init__(self, request_phrases: Iterable[str], acknowledgements: Iterable[str]) -> None:
-        self._requests = _phrase_regex(request_phrases)
-        acks = [phrase for phrase in acknowledgements if phrase.strip()]
+        requests = _normalised(request_phrases)
+        acks = _normalised(acknowledgements)
+        self._requests = _phrase_regex(requests)
         self._ack_openers = _phrase_regex(acks)
-        self._trailers = _phrase_regex(phrase for phrase in acks if phrase.strip().lower().endswith("-by"))
+        self._trailers = _phrase_regex(phrase for phrase in acks if phrase.endswith("-by"))
+        self._settings = [DECISION_VERSION, requests, acks]
+
+    def fingerprint(self, *, outreach: bool) -> str:
+        """A short hash of all that decides `classify` besides the text: the phrase lists as matched and
+        whether the mail opened its thread. A decision stored under another fingerprint is made again."""
+        decided_by = json.dumps([*self._settings, outreach], ensure_ascii=False)
+        return hashlib.sha256(decided_by.encode()).hexdigest()[:16]
 
     def asking_sentence(self, candidates: list[str]) -> str | None:
         """The first sentence that asks: a question mark outside links, or a request phrase."""

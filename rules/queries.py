@@ -323,15 +323,18 @@ def messages_by_gmail_id(session: Session, account_id: int, gmail_ids: Sequence[
 
 def cached_intents(
     session: Session, account_id: int, gmail_ids: Sequence[str]
-) -> dict[str, tuple[bool, str | None]]:
-    intents: dict[str, tuple[bool, str | None]] = {}
+) -> dict[str, tuple[bool, str | None, str | None]]:
+    """The stored decisions by Gmail id: (expects a reply, trigger, fingerprint of what decided it)."""
+    intents: dict[str, tuple[bool, str | None, str | None]] = {}
     for chunk in chunks(gmail_ids):
-        query = select(MessageIntent.gmail_id, MessageIntent.expects_reply, MessageIntent.trigger).where(
-            MessageIntent.account_id == account_id, MessageIntent.gmail_id.in_(chunk)
-        )
-        intents.update(
-            {gmail_id: (expects, trigger) for gmail_id, expects, trigger in session.execute(query)}
-        )
+        query = select(
+            MessageIntent.gmail_id,
+            MessageIntent.expects_reply,
+            MessageIntent.trigger,
+            MessageIntent.fingerprint,
+        ).where(MessageIntent.account_id == account_id, MessageIntent.gmail_id.in_(chunk))
+        for gmail_id, expects, trigger, fingerprint in session.execute(query):
+            intents[gmail_id] = (expects, trigger, fingerprint)
     return intents
 
 

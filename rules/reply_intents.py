@@ -5,6 +5,11 @@ the few candidates that pass every other condition get one, in one call to `fetc
 is used in memory and never stored: the decision and the sentence that asks go to `message_intents`, so
 no body is fetched twice. A body the fetch did not return is judged on its snippet this time and not
 cached, so the next run tries again.
+
+Each stored decision keeps the fingerprint of what decided it besides the body (the deciding instance's
+phrase lists, whether the mail opened its thread). When the user edits those lists, the mails they decided
+are decided again, their bodies fetched once more; a decision with no fingerprint (stored before it was
+recorded) is too.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from rules import queries
@@ -34,6 +40,10 @@ class IntentRequest:
     snippet: str
     outreach: bool
     classifier: IntentClassifier
+
+    @property
+    def fingerprint(self) -> str:
+        return self.classifier.fingerprint(outreach=self.outreach)
 
 
 class ReplyIntents:
@@ -55,16 +65,30 @@ class ReplyIntents:
                 wanted.setdefault(request.gmail_id, request)
         if wanted:
             cached = queries.cached_intents(self._session, self._account_id, sorted(wanted))
-            for gmail_id, (expects, trigger) in cached.items():
-                self._known[gmail_id] = Intent(expects_reply=expects, trigger=trigger)
-            missing = [gmail_id for gmail_id in wanted if gmail_id not in cached]
+            stale: set[str] = set()
+            for gmail_id, (expects, trigger, fingerprint) in cached.items():
+                if fingerprint == wanted[gmail_id].fingerprint:
+                    self._known[gmail_id] = Intent(expects_reply=expects, trigger=trigger)
+                else:
+                    stale.add(gmail_id)
+            if stale:
+                log.info("%s stored decisions were made with other settings: deciding them again", len(stale))
+            missing = [gmail_id for gmail_id in wanted if gmail_id not in self._known]
             if missing:
-                self._classify(missing, wanted)
+                self._classify(missing, wanted, stale)
         return {request.gmail_id: self._known[request.gmail_id] for request in requests}
 
-    def _classify(self, gmail_ids: list[str], requests: Mapping[str, IntentRequest]) -> None:
+    def _classify(self, gmail_ids: list[str], requests: Mapping[str, IntentRequest], stale: set[str]) -> None:
+        """Decide `gmail_ids` from their bodies; `stale`: those stored as decided by other settings."""
         bodies = self._fetch_bodies(gmail_ids)
         self.bodies_fetched += sum(1 for gmail_id in gmail_ids if gmail_id in bodies)
+        # A stored decision gives way to the new one; without a body it stays, and the next run tries again.
+        for chunk in queries.chunks(sorted(stale & bodies.keys())):
+            self._session.execute(
+                delete(MessageIntent).where(
+                    MessageIntent.account_id == self._account_id, MessageIntent.gmail_id.in_(chunk)
+                )
+            )
         for gmail_id in gmail_ids:
             request = requests[gmail_id]
             body = bodies.get(gmail_id)
@@ -84,6 +108,7 @@ class ReplyIntents:
                     expects_reply=intent.expects_reply,
                     trigger=intent.trigger,
                     classified_at=self._now,
+                    fingerprint=request.fingerprint,
                 )
             )
         self._session.flush()

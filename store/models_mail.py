@@ -126,3 +126,6 @@ class MessageIntent(Base):
     expects_reply: Mapped[bool]
     trigger: Mapped[str | None] = mapped_column(Text)  # the sentence that asks, quoted in a finding's reason
     classified_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A hash of what decided it besides the body (rules.intent.IntentClassifier.fingerprint): the phrase
+    # lists of the deciding instance, whether it opened its thread. Null: decided before it was recorded.
+    fingerprint: Mapped[str | None] = mapped_column(String)

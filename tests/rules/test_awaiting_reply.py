@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rules.settings import AwaitingReplyRule, IdentitySettings, ThankYouRule
+from sqlalchemy import update
+
+from rules.settings import AwaitingReplyRule, Filters, IdentitySettings, ThankYouRule
+from store.models import MessageIntent
 from tests.fixtures_rules import USER, RulesEnvFactory, Scenario, days_ago, hours_ago
 
 AWAITING = AwaitingReplyRule(name="awaiting-reply")
@@ -303,6 +306,80 @@ def test_each_candidate_body_is_fetched_once_and_the_reply_resolves_the_finding(
     assert env.findings("awaiting_reply") == []
     [stored] = env.stored_findings()
     assert stored.state_reason == f"dana@acme.io replied on {hours_ago(2).day} {hours_ago(2):%b}"
+
+
+def test_edited_phrase_lists_decide_again_exactly_the_mails_they_decided(rules_env: RulesEnvFactory) -> None:
+    # Decisions are kept so that no body is fetched twice; one made with phrase lists the user has since
+    # edited is made again with the new lists. Another instance's decisions, whose lists nobody edited,
+    # stand: the same sentence to Kim still expects nothing.
+    scenario = Scenario()
+    invoice = scenario.writes(DANA, "Invoice", "The invoice is attached.", at=days_ago(12))
+    advise = scenario.user_writes(
+        DANA, "Re: Invoice", "Please advise on the payment terms.\n", at=days_ago(11), reply_to=invoice
+    )
+    notes = scenario.writes("lee@acme.io", "Slides", "Here are my notes.", at=days_ago(12))
+    asks = scenario.user_writes(
+        "lee@acme.io", "Re: Slides", "Could you send the slides too?\n", at=days_ago(11), reply_to=notes
+    )
+    draft = scenario.writes("kim@beta.example", "Draft", "Here it is.", at=days_ago(12))
+    scenario.user_writes(
+        "kim@beta.example",
+        "Re: Draft",
+        "Please advise on the second part.\n",
+        at=days_ago(11),
+        reply_to=draft,
+    )
+    acme = AwaitingReplyRule(name="acme", filters=Filters(include_domains=["acme.io"]))
+    others = AwaitingReplyRule(name="others")
+    env = rules_env(scenario)
+    env.sync_env.sync()
+    log = env.sync_env.server.log
+    log.clear()
+
+    first = env.run([acme, others], sync=False)
+    assert first.bodies_fetched == log.count("gmail.users.messages.get") == 3
+    assert [f["message_id"] for f in env.findings("awaiting_reply")] == [asks.id]
+
+    log.clear()
+    edited = acme.model_copy(update={"request_phrases": [*acme.request_phrases, "please advise"]})
+    second = env.run([edited, others], sync=False)
+
+    assert second.bodies_fetched == log.count("gmail.users.messages.get") == 2
+    assert sorted(env.fetched[-1]) == sorted([advise.id, asks.id])  # the mails the edited lists decided
+    found = {f["message_id"]: f for f in env.findings("awaiting_reply")}
+    assert set(found) == {advise.id, asks.id}
+    assert "'Please advise on the payment terms.'" in found[advise.id]["reason"]
+
+    # Decided again once: the next run, with the lists reordered and in capitals, fetches nothing.
+    log.clear()
+    same = edited.model_copy(
+        update={"request_phrases": [p.upper() for p in reversed(edited.request_phrases)]}
+    )
+    third = env.run([same, others], sync=False)
+
+    assert third.bodies_fetched == log.count("gmail.users.messages.get") == 0
+    assert {f["message_id"] for f in env.findings("awaiting_reply")} == {advise.id, asks.id}
+
+
+def test_decisions_stored_without_a_fingerprint_are_made_again_once(rules_env: RulesEnvFactory) -> None:
+    # Migration 0005 leaves the decisions stored before it without a fingerprint: nobody knows which
+    # settings made them (nor whether they took an answer under a new subject for outreach).
+    scenario = Scenario()
+    sent = scenario.user_writes(DANA, "Schedule", QUESTION, at=days_ago(10))
+    env = rules_env(scenario)
+    env.run([AWAITING])
+    with env.sync_env.session_factory.begin() as session:
+        session.execute(update(MessageIntent).values(fingerprint=None))
+    log = env.sync_env.server.log
+    log.clear()
+
+    again = env.run([AWAITING], sync=False)
+    then = env.run([AWAITING], sync=False)
+
+    assert again.bodies_fetched == 1
+    assert then.bodies_fetched == 0
+    assert log.count("gmail.users.messages.get") == 1
+    assert [f["message_id"] for f in env.findings("awaiting_reply")] == [sent.id]
 
 
 def test_an_answer_that_changed_the_subject_still_settles_the_question(rules_env: RulesEnvFactory) -> None:

@@ -117,6 +117,18 @@ def test_the_request_phrases_are_configurable() -> None:
     assert not CLASSIFIER.classify(body, outreach=False).expects_reply
 
 
+def test_a_decisions_fingerprint_changes_with_the_phrase_lists_as_matched_and_outreach() -> None:
+    fingerprint = CLASSIFIER.fingerprint(outreach=False)
+    requests, acks = DEFAULTS.request_phrases, DEFAULTS.acknowledgements
+    reordered = IntentClassifier([p.upper() for p in reversed(requests)] + [" could you ", ""], acks)
+
+    assert reordered.fingerprint(outreach=False) == fingerprint  # case, order, repeats and blanks aside
+    assert IntentClassifier([*requests, "please advise"], acks).fingerprint(outreach=False) != fingerprint
+    assert IntentClassifier(requests, acks[1:]).fingerprint(outreach=False) != fingerprint
+    assert CLASSIFIER.fingerprint(outreach=True) != fingerprint
+    assert len(fingerprint) == 16
+
+
 def test_a_long_asking_sentence_is_clipped_for_the_reason() -> None:
     body = "Could you " + "really " * 40 + "send it?"
 

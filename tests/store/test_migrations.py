@@ -8,11 +8,20 @@ from datetime import UTC, datetime, timedelta
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Engine, Integer, MetaData, insert, inspect
+from sqlalchemy import Column, Engine, Integer, MetaData, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from store.db import alembic_config, make_engine, upgrade
-from store.models import Account, Base, Message, MessageAddress, Person, PersonAddress, Thread
+from store.models import (
+    Account,
+    Base,
+    Message,
+    MessageAddress,
+    MessageIntent,
+    Person,
+    PersonAddress,
+    Thread,
+)
 
 
 def _schema_differences(engine: Engine, metadata: MetaData) -> list[object]:
@@ -125,4 +134,31 @@ def test_people_of_an_existing_store_are_named_by_their_newest_mail(store_url: s
             at + timedelta(days=5),
             "m1",
         )
+    engine.dispose()
+
+
+def test_reply_intents_decided_before_fingerprints_are_kept_without_one(store_url: str) -> None:
+    # Null: decided by settings nobody recorded, so the rules decide them again (docs/rules.md).
+    engine = make_engine(store_url)
+    upgrade(engine, "0004")
+    intents = MessageIntent.__table__
+    with Session(engine) as session, session.begin():
+        account = Account(name="work", email="alex@example.com")
+        session.add(account)
+        session.flush()
+        session.execute(
+            insert(intents).values(  # type: ignore[arg-type]
+                account_id=account.id,
+                gmail_id="m1",
+                expects_reply=True,
+                trigger="Could you?",
+                classified_at=datetime(2026, 7, 1, tzinfo=UTC),
+            )
+        )
+
+    upgrade(engine)
+
+    with Session(engine) as session:
+        intent = session.scalars(select(MessageIntent)).one()
+        assert (intent.gmail_id, intent.expects_reply, intent.fingerprint) == ("m1", True, None)
     engine.dispose()
