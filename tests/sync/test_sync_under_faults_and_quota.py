@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sync.client import GoogleApi
+from sync.retry import RETRYABLE_ERRORS
 from tests.fixtures_sync import NOW, USER, SyncEnv, SyncEnvFactory, event, gmail_id, mailbox, message
 
 
@@ -33,11 +36,21 @@ def _changes(env: SyncEnv) -> None:
     env.state.cancel_event(USER, "primary", "meeting4")
 
 
+RUNS = 5
+
+
 def _run(env: SyncEnv) -> dict[str, Any]:
-    for _ in range(3):  # a sync that gave up (retries exhausted) is simply run again, as the daemon would
-        if not env.sync().interrupted:
-            break
-    return env.snapshot()
+    """The store once a sync has completed. A sync that gave up on a call whose retries ran out (the
+    RateLimited or TransientApiError the retry policy re-raises) is simply run again from where it stopped,
+    as the daemon does at its next cycle; at most RUNS runs, whatever the fault seed."""
+    gave_up: list[Exception] = []
+    for _ in range(RUNS):
+        try:
+            if not env.sync().interrupted:
+                return env.snapshot()
+        except RETRYABLE_ERRORS as error:
+            gave_up.append(error)
+    pytest.fail(f"no sync completed in {RUNS} runs; gave up on: {gave_up}")
 
 
 def test_fault_rate_of_thirty_percent_converges_to_the_fault_free_store(sync_env: SyncEnvFactory) -> None:
