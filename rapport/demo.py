@@ -160,14 +160,15 @@ def show_drafts(
 ) -> None:
     """The drafts written, a few of each kind in a table, then the first of each kind as Gmail holds it."""
     report = account_run.cycle.results.drafts
-    if report is None or not report.planned:
+    written = report.written if report is not None else []
+    if not written:
         console.print("No drafts were written.")
         return
-    table = Table(title=f"Drafts written into Gmail ({report.created})", title_justify="left")
+    table = Table(title=f"Drafts written into Gmail ({len(written)})", title_justify="left")
     for column in ("Kind", "To", "Subject", "Reply"):
         table.add_column(column, overflow="fold")
     shown: Counter[str] = Counter()
-    for draft in report.planned:
+    for draft in written:
         shown[draft.kind] += 1
         if shown[draft.kind] <= DEMO_ROWS_PER_KIND:
             table.add_row(
@@ -182,8 +183,8 @@ def show_drafts(
             more = count - DEMO_ROWS_PER_KIND
             console.print(f"{more} more {KIND_LABELS.get(kind, kind)} drafts", markup=False, highlight=False)
     api = connect_google(config, account_run.account)
-    firsts = {draft.kind: draft for draft in reversed(report.planned)}  # the first of each kind wins
-    for draft in sorted(firsts.values(), key=report.planned.index):
+    firsts = {draft.kind: draft for draft in reversed(written)}  # the first of each kind wins
+    for draft in sorted(firsts.values(), key=written.index):
         gmail_draft_id = draft_ids.get(draft.draft_key)
         if gmail_draft_id is not None:
             show_draft_in_full(console, KIND_LABELS.get(draft.kind, draft.kind), api, gmail_draft_id)

@@ -4,7 +4,8 @@ The table shows the open findings with their reasons, strongest first within eac
 `preview.max_cold_contacts` cold contacts followed by an "N more" line (`rules.report.preview`). Each row
 carries its finding's short key (`short_key`), which `rapport dismiss` takes as well as the full occasion key
 that `preview --json` prints. A draft is shown as the user will find it in Gmail: recipients, subject,
-whether it answers a thread, and its body.
+whether it answers a thread, and its body. After `rapport draft`, only drafts that are in Gmail read as
+written; those that could not be written come after them, each marked NOT WRITTEN with the reason.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rules.report import Preview, PreviewRow
-from sync.drafts_writer import DraftReport, WrittenDraft
+from sync.drafts_writer import DraftReport, PlannedDraft
 
 KIND_LABELS = {"thank_you": "thank-you", "cold_contact": "cold contact", "awaiting_reply": "awaiting reply"}
 MORE_NOUNS = {"thank_you": "thank-you", "cold_contact": "cold contact", "awaiting_reply": "unanswered mail"}
@@ -74,21 +75,51 @@ def render_preview(console: Console, title: str, preview: Preview, *, per_kind: 
             )
 
 
-def render_draft(console: Console, draft: WrittenDraft) -> None:
-    """One draft: who it goes to, its subject, whether it replies in a thread, and its body."""
-    console.rule(KIND_LABELS.get(draft.kind, draft.kind), align="left")
-    console.print(f"To: {', '.join(draft.recipients)}", markup=False, highlight=False)
-    console.print(f"Subject: {draft.subject}", markup=False, highlight=False)
-    console.print("(a reply in its thread)" if draft.reply else "(a new conversation)", style="dim")
+def render_draft(console: Console, draft: PlannedDraft, *, written: bool = False) -> None:
+    """One draft: who it goes to, its subject, whether it replies in a thread, and its body (headed
+    "written into Gmail" when it is there)."""
+    label = KIND_LABELS.get(draft.kind, draft.kind)
+    console.rule(f"{label} — written into Gmail" if written else label, align="left")
+    _addressed(console, draft)
+    if draft.misthreaded:
+        where = "(meant as a reply in its thread; Gmail put it in a new conversation)"
+    else:
+        where = "(a reply in its thread)" if draft.reply else "(a new conversation)"
+    console.print(where, style="dim")
     console.print()
     console.print(draft.body.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
 
 
+def render_failure(console: Console, draft: PlannedDraft) -> None:
+    """A draft that is not in Gmail: who it was for, its subject, why it could not be written, and whether
+    Rapport tries again."""
+    console.rule(f"{KIND_LABELS.get(draft.kind, draft.kind)} — NOT WRITTEN", align="left", style="red")
+    _addressed(console, draft)
+    console.print(f"Not written: {draft.failure or 'unknown reason'}", markup=False, highlight=False)
+    again = "Rapport tries again next run." if draft.retried else "Rapport will not try it again."
+    console.print(again, style="dim")
+
+
+def _addressed(console: Console, draft: PlannedDraft) -> None:
+    console.print(f"To: {', '.join(draft.recipients)}", markup=False, highlight=False)
+    console.print(f"Subject: {draft.subject}", markup=False, highlight=False)
+
+
 def render_drafts(console: Console, title: str, report: DraftReport) -> None:
-    """The drafts a run wrote (or, for a dry run, would write), then what the run did."""
-    for draft in report.planned:
-        render_draft(console, draft)
-    if report.planned:
+    """The drafts a dry run would write; or those a run wrote, then apart those it could not write, each
+    with the reason; then what the run did."""
+    if report.dry_run:
+        shown = report.planned
+        for draft in shown:
+            render_draft(console, draft)
+    else:
+        written, failures = report.written, report.failures
+        for draft in written:
+            render_draft(console, draft, written=True)
+        for draft in failures:
+            render_failure(console, draft)
+        shown = written + failures
+    if shown:
         console.rule()
     console.print(f"{title}: {draft_outcome(report)}", markup=False, highlight=False)
 
@@ -104,7 +135,7 @@ def draft_outcome(report: DraftReport) -> str:
         (report.dismissed, "dismissed (you deleted the draft)"),
         (report.resolved, "resolved (you sent the draft or wrote yourself)"),
         (report.user_edited, "edited by you (left as you wrote them)"),
-        (report.failed, "failed (see the log)"),
+        (report.failed, "could not be written (NOT WRITTEN above, with the reason)"),
         (report.misthreaded, "put in a new thread by Gmail"),
     ]
     done += [f"{count} {what}" for count, what in notes if count]

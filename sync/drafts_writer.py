@@ -8,17 +8,18 @@ committed together after it — a kill in between is healed by the next run's re
 draft by its X-Rapport-Key instead of writing a second one. After writing, a sweep deletes any extra copy a
 silently re-sent POST left behind. A draft that can never be written as planned (its message cannot be
 built, or Gmail refuses the message itself) is recorded once as `failed` with the reason and logged; it is
-not tried again, so it does not count as an error in every cycle. Nothing here can send: the allow-listed
-client has no send method.
+not tried again, so it does not count as an error in every cycle. The report says of each planned draft
+what became of it (written, failed with the reason, or only planned in a dry run), so that what is shown
+as written is in Gmail. Nothing here can send: the allow-listed client has no send method.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -45,10 +46,19 @@ Checkpoint = Callable[[str, str], None]
 committed yet). A test seam: raising from it simulates the process dying there."""
 PENDING, CREATED = "pending", "created"
 
+Outcome = Literal["planned", "written", "failed"]
+"""What became of a planned draft: only planned (a dry run, or a run stopped before it), written into Gmail
+(created: Rapport never updates a draft, and one an interrupted run left in Gmail is adopted, not planned),
+or failed (not in Gmail; `PlannedDraft.failure` says why)."""
+PLANNED: Outcome = "planned"
+WRITTEN: Outcome = "written"
+FAILED: Outcome = "failed"
+
 
 @dataclass(frozen=True)
-class WrittenDraft:
-    """A draft as the user will see it: recipients, subject, body, and whether it answers a thread."""
+class PlannedDraft:
+    """A draft as the user will see it (recipients, subject, body, whether it answers a thread) and what
+    became of it this run."""
 
     draft_key: str
     kind: str
@@ -56,17 +66,32 @@ class WrittenDraft:
     subject: str
     body: str
     reply: bool
+    outcome: Outcome = PLANNED
+    failure: str | None = None  # why it is not in Gmail (outcome failed)
+    retried: bool = False  # a failure that may pass: the next run tries it again
+    misthreaded: bool = False  # written as a reply, but Gmail put it in a new thread
 
 
 @dataclass(kw_only=True)
 class DraftReport(ReconcileCounts):
-    """What one run did (or, for a dry run, would write): what reconciling found, and what was written."""
+    """What one run did (or, for a dry run, would write): what reconciling found, and each planned draft
+    with what became of it."""
 
     dry_run: bool
-    planned: list[WrittenDraft] = field(default_factory=list)
+    planned: list[PlannedDraft] = field(default_factory=list)
     created: int = 0
     failed: int = 0
     misthreaded: int = 0  # replies Gmail put in a new thread (the draft exists, outside its conversation)
+
+    @property
+    def written(self) -> list[PlannedDraft]:
+        """The drafts this run put into Gmail."""
+        return [draft for draft in self.planned if draft.outcome == WRITTEN]
+
+    @property
+    def failures(self) -> list[PlannedDraft]:
+        """The drafts this run could not write, each with the reason."""
+        return [draft for draft in self.planned if draft.outcome == FAILED]
 
     @property
     def deleted(self) -> int:
@@ -136,8 +161,8 @@ def write_drafts(
         now,
         checkpoint,
     )
-    for plan in plans:
-        writer.write(plan)
+    for index, plan in enumerate(plans):
+        report.planned[index] = writer.write(plan, report.planned[index])
     if report.created:
         remove_duplicates(
             session_factory, api, account_id, read_gmail_drafts(session_factory, api, account_id), report
@@ -253,7 +278,8 @@ class _Writer:
     now: datetime
     checkpoint: Checkpoint | None
 
-    def write(self, plan: DraftPlan) -> None:
+    def write(self, plan: DraftPlan, shown: PlannedDraft) -> PlannedDraft:
+        """Write one draft; `shown` with what became of it."""
         try:
             message = build_message(
                 sender=self.sender,
@@ -265,21 +291,19 @@ class _Writer:
                 reply=plan.reply,
             )
         except ValueError as error:
-            self._fail(plan, f"the message cannot be built: {error}")
-            return
+            return self._fail(plan, shown, f"the message cannot be built: {error}")
         row_id = _commit_row(self.session_factory, self.account_id, plan, self.now)
         self._reached(PENDING, plan.draft_key)
         try:
             created = create_draft(self.api, create_request_body(message, plan.thread_gmail_id))
         except ApiRejected as error:
             if _refuses_the_message(error):
-                self._fail(plan, f"Gmail refused it: {error}")
-                return
+                return self._fail(plan, shown, f"Gmail refused it: {error}")
             log.warning("Gmail refused draft %s, to be tried again next run: %s", plan.draft_key, error)
             with self.session_factory.begin() as session:
                 session.delete(session.get_one(Draft, row_id))
             self.report.failed += 1
-            return
+            return replace(shown, outcome=FAILED, failure=f"Gmail refused it: {error}", retried=True)
         self._reached(CREATED, plan.draft_key)
         with self.session_factory.begin() as session:
             draft = session.get_one(Draft, row_id)
@@ -297,8 +321,10 @@ class _Writer:
                 plan.draft_key,
                 plan.thread_gmail_id,
             )
+            return replace(shown, outcome=WRITTEN, misthreaded=True)
+        return replace(shown, outcome=WRITTEN)
 
-    def _fail(self, plan: DraftPlan, reason: str) -> None:
+    def _fail(self, plan: DraftPlan, shown: PlannedDraft, reason: str) -> PlannedDraft:
         """Record a draft that can never be written as planned: failed, with its reason, never retried."""
         _commit_row(self.session_factory, self.account_id, plan, self.now, failure=reason)
         self.report.failed += 1
@@ -308,6 +334,7 @@ class _Writer:
             ", ".join(mailbox.email for mailbox in plan.recipients),
             reason,
         )
+        return replace(shown, outcome=FAILED, failure=reason)
 
     def _reached(self, stage: str, draft_key: str) -> None:
         if self.checkpoint is not None:
@@ -360,8 +387,8 @@ def _sender(session_factory: sessionmaker[Session], account_id: int, user: UserS
         return Mailbox(email=account.email, name=user.name)
 
 
-def _shown(plan: DraftPlan) -> WrittenDraft:
-    return WrittenDraft(
+def _shown(plan: DraftPlan) -> PlannedDraft:
+    return PlannedDraft(
         draft_key=plan.draft_key,
         kind=plan.kind,
         recipients=tuple(_shown_address(mailbox) for mailbox in plan.recipients),

@@ -109,6 +109,37 @@ def test_a_draft_gmail_refuses_as_invalid_is_asked_for_once(draft_scenario: Draf
     assert "Invalid To header" in failed.failure
 
 
+def test_the_report_says_of_each_draft_whether_it_was_written_or_why_not(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    # Taro's draft can never be written; Gmail refuses Dana's for today only.
+    scenario = draft_scenario(_meeting_with(TARO, "Taro Yamada"))
+    scenario.api = RefusingGmail(
+        scenario,
+        DANA,
+        ApiRejected("gmail.users.drafts.create: HTTP 403: Daily Limit Exceeded", 403, "dailyLimitExceeded"),
+    )
+    scenario.sync_and_find()
+    dry_run = scenario.write(dry_run=True)
+
+    report = scenario.write()
+
+    assert {draft.outcome for draft in dry_run.planned} == {"planned"}
+    assert dry_run.written == []
+    assert dry_run.failures == []
+    never, today = sorted(report.failures, key=lambda draft: draft.retried)
+    assert never.draft_key == f"{THANK_YOU}:{TARO}"
+    assert never.failure is not None
+    assert never.failure.startswith("the message cannot be built:")
+    assert today.draft_key == f"{THANK_YOU}:{DANA}"
+    assert today.failure is not None
+    assert "Daily Limit Exceeded" in today.failure
+    assert today.retried
+    assert not never.retried
+    assert len(report.written) == report.created == 5
+    assert {draft.draft_key for draft in report.written} == {draft.key for draft in scenario.gmail_drafts()}
+
+
 def test_a_refusal_that_may_pass_is_tried_again_next_cycle(draft_scenario: DraftScenarioFactory) -> None:
     scenario = draft_scenario()
     daily_limit = ApiRejected(

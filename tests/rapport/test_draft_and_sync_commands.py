@@ -4,6 +4,7 @@ writing nothing at all; `rapport sync` only syncs, with a progress bar when a pe
 from __future__ import annotations
 
 import io
+import json
 from collections import Counter
 from email.header import decode_header, make_header
 
@@ -70,6 +71,38 @@ def test_draft_writes_what_the_dry_run_showed_and_says_so(sandbox_rapport: Sandb
         assert f"Subject: {subject}" in shown
         assert f"Subject: {subject}" in result.stdout
     assert rapport.server.log.count("gmail.users.drafts.create") == 3
+
+
+def test_a_draft_that_cannot_be_written_is_shown_apart_with_its_reason_not_as_written(
+    sandbox_rapport: SandboxRapportFactory,
+) -> None:
+    # A guest whose address (consecutive dots, as some carriers hand out) no message can carry.
+    taro = "taro..yamada@docomo.ne.jp"
+    document = networkers_mailbox(ALEX)
+    meeting = document["users"][0]["calendars"][0]["events"][0]
+    meeting["attendees"].append({"email": taro, "displayName": "Taro Yamada", "responseStatus": "accepted"})
+    rapport = sandbox_rapport(document)
+    assert rapport.invoke("sync").exit_code == 0
+    dry_run = rapport.invoke("draft", "--dry-run").stdout
+
+    result = rapport.invoke("draft")
+
+    out = result.stdout
+    assert "NOT WRITTEN" not in dry_run  # a dry run writes nothing, so nothing fails either
+    assert dry_run.count("To: Taro Yamada <taro..yamada@docomo.ne.jp>") == 1
+    written, _, failed = out.partition("thank-you — NOT WRITTEN")
+    assert failed, out  # the failed draft is marked, and comes after every written one
+    assert "taro..yamada" not in written
+    assert written.count("— written into Gmail") == 3
+    assert "To: Dana Kim <dana@acme.io>" in written
+    assert "To: Taro Yamada <taro..yamada@docomo.ne.jp>" in failed
+    assert "Subject: Thank you for the coffee" in failed
+    assert "Not written: the message cannot be built:" in failed
+    assert "Rapport will not try it again." in failed
+    assert "Thanks for the coffee" not in failed  # no body: it is not a draft the user will find
+    assert "work (alex@example.com): wrote 3 drafts; 1 could not be written" in out
+    assert len(rapport.drafts()) == 3
+    assert "taro..yamada" not in json.dumps(rapport.drafts())
 
 
 def test_sync_only_syncs_and_says_what_it_stored(sandbox_rapport: SandboxRapportFactory) -> None:
