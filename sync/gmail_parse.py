@@ -3,7 +3,8 @@
 No Google JSON travels past this module. Parsing never raises on content: whatever cannot be parsed is left
 out, recorded in `parse_problems` and logged with the message id, and the message is still stored with what
 could be parsed. A missing or unparsable Date falls back to internalDate; snippets come HTML-escaped from
-Gmail and are unescaped here; NUL bytes (which PostgreSQL refuses in text) are removed from every value.
+Gmail and are unescaped here; NUL bytes (which PostgreSQL refuses in text) are removed from every value,
+and unpaired surrogates (which no driver can encode) are replaced.
 A Message-ID, X-Rapport-Key or address longer than any real one is not kept: the store indexes them, and
 PostgreSQL refuses an index row over 2,704 bytes, which would stop the account's sync on every run.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -75,6 +77,7 @@ MAX_MESSAGE_ID_BYTES = 998
 # 1,016 UTF-8 bytes) = 2,068 bytes. Anything longer cannot be Rapport's.
 MAX_RAPPORT_KEY_BYTES = 2_100
 MAX_SNIPPET_CHARS = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -147,7 +150,7 @@ def parse_message(resource: Mapping[str, Any]) -> ParsedMessage:
         history_id=_int_or_none(resource.get("historyId")),
         internal_date=internal_date,
         label_ids=tuple(str(label) for label in resource.get("labelIds") or ()),
-        snippet=html.unescape(str(resource.get("snippet") or "")).replace("\x00", "")[:MAX_SNIPPET_CHARS],
+        snippet=_storable_text(html.unescape(str(resource.get("snippet") or "")))[0][:MAX_SNIPPET_CHARS],
         mime_type=_mime_type(resource.get("payload")),
         date_header=date_header,
         subject=subject,
@@ -185,12 +188,27 @@ def _header_map(payload: Any, problems: list[str]) -> dict[str, list[str]]:
             continue
         name = header["name"].lower()
         value = header.get("value")
-        text = value if isinstance(value, str) else ""
-        if "\x00" in text:  # spam does this; PostgreSQL refuses NUL in text
-            problems.append(f"{name}: NUL bytes removed")
-            text = text.replace("\x00", "")
+        text, repairs = _storable_text(value if isinstance(value, str) else "")
+        problems.extend(f"{name}: {repair}" for repair in repairs)
         headers.setdefault(name, []).append(text)
     return headers
+
+
+def _storable_text(text: str) -> tuple[str, list[str]]:
+    """`text` as both stores can hold it, and what was repaired.
+
+    Spam carries NUL bytes, which PostgreSQL refuses in text; JSON can carry a lone surrogate escape
+    ("\\ud83d" without its pair), which no database driver can encode. Either would fail the whole batch's
+    transaction on every run, so they are removed (NUL) or replaced with U+FFFD (surrogates).
+    """
+    repairs: list[str] = []
+    if "\x00" in text:
+        repairs.append("NUL bytes removed")
+        text = text.replace("\x00", "")
+    if _SURROGATE.search(text):
+        repairs.append("unpaired surrogates replaced")
+        text = _SURROGATE.sub("\ufffd", text)
+    return text, repairs
 
 
 def _first(headers: Mapping[str, list[str]], name: str) -> str | None:

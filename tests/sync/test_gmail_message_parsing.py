@@ -112,3 +112,24 @@ def test_the_longest_key_rapport_writes_is_read_back_and_a_longer_one_is_not_rap
         refused = _with("X-Rapport-Key", too_long)
         assert refused.rapport_key is None
         assert any("X-Rapport-Key longer than" in problem for problem in refused.parse_problems)
+
+
+def test_half_a_surrogate_pair_from_the_json_becomes_a_replacement_character() -> None:
+    # JSON can escape half of a surrogate pair ("\ud83d" alone); no database driver can encode the result,
+    # and one such message would fail its batch's transaction on every run.
+    parsed = parse_message(
+        _resource(
+            [
+                {"name": "From", "value": "Broken \ud83d Emoji <emoji@example.org>"},
+                {"name": "Subject", "value": "Party \U0001f389 \udf89"},
+                {"name": "List-Id", "value": "<half\ud800.example.org>"},
+            ],
+            snippet="see you \ud83d",
+        )
+    )
+
+    assert parsed.addresses_in("from")[0].name == "Broken \ufffd Emoji"
+    assert parsed.subject == "Party \U0001f389 \ufffd"  # a whole emoji is kept
+    assert parsed.list_id == "<half\ufffd.example.org>"
+    assert parsed.snippet == "see you \ufffd"
+    assert any("unpaired surrogates replaced" in problem for problem in parsed.parse_problems)
