@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _BUCKET_SECONDS = 900  # every zone's offset is a multiple of 15 minutes, so a bucket never straddles midnight
+_DAY_SECONDS = 86400
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _SATURDAY = 5
 # English names whatever the process locale: reasons and drafts read the same on every machine.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -40,7 +42,8 @@ class UserClock:
         self.zone = ZoneInfo(timezone)
         self.now = now
         self.now_epoch = now.timestamp()
-        self._days: dict[int, int] = {}
+        self._days: dict[int, int] = {}  # quarter-hour → local day, on days the offset changes
+        self._turns: dict[int, tuple[int, int]] = {}  # UTC day → `day_turn`
 
     def local(self, instant: datetime) -> datetime:
         """The instant on the user's wall clock."""
@@ -48,7 +51,39 @@ class UserClock:
 
     def day_number(self, epoch: float) -> int:
         """The user's calendar day of an instant in epoch seconds, as a date ordinal (cached)."""
-        bucket = int(epoch // _BUCKET_SECONDS)
+        first, turn = self.day_turn(int(epoch // _DAY_SECONDS))
+        if first:
+            return first + (epoch >= turn)
+        return self._bucket_day(int(epoch // _BUCKET_SECONDS))
+
+    def day_turn(self, utc_day: int) -> tuple[int, int]:
+        """How the UTC day `utc_day` (epoch seconds // 86400) falls on the user's calendar: (the local day
+        at its start as a date ordinal, the first epoch of the next local day), or (0, 0) when the zone's
+        offset changes that day (a DST switch: then `day_number` asks the zone for each quarter-hour).
+
+        Loops over many instants look a UTC day up once here, and compare instead of converting each."""
+        turn = self._turns.get(utc_day)
+        if turn is None:
+            turn = self._turns[utc_day] = self._day_turn(utc_day)
+        return turn
+
+    def _day_turn(self, utc_day: int) -> tuple[int, int]:
+        start = utc_day * _DAY_SECONDS
+        last = start + _DAY_SECONDS - _BUCKET_SECONDS  # the day's last quarter-hour
+        offset = datetime.fromtimestamp(start, self.zone).utcoffset()
+        if offset is None or offset != datetime.fromtimestamp(last, self.zone).utcoffset():
+            return (0, 0)
+        seconds, rest = divmod(offset, timedelta(seconds=1))
+        if rest:
+            return (0, 0)
+        # A constant offset all day (no zone changes its offset twice within a day): the local date turns
+        # once, at the first quarter-hour whose start is past local midnight.
+        local_days, _ = divmod(start + seconds, _DAY_SECONDS)
+        turn = -(-((local_days + 1) * _DAY_SECONDS - seconds) // _BUCKET_SECONDS) * _BUCKET_SECONDS
+        return (local_days + _EPOCH_ORDINAL, turn)
+
+    def _bucket_day(self, bucket: int) -> int:
+        """The local date of the quarter-hour `bucket` starts, as an ordinal (cached)."""
         day = self._days.get(bucket)
         if day is None:
             day = datetime.fromtimestamp(bucket * _BUCKET_SECONDS, self.zone).date().toordinal()

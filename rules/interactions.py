@@ -10,7 +10,6 @@ thousand interactions is a dictionary update per row.
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -48,9 +47,12 @@ class DayCounts:
 
 
 def _median_gap(days: list[int]) -> float | None:
+    """`statistics.median` of the gaps, written out: it is asked for thousands of relationships a run."""
     if len(days) < 2:
         return None
-    return float(statistics.median(later - earlier for earlier, later in itertools.pairwise(days)))
+    gaps = sorted([later - earlier for earlier, later in itertools.pairwise(days)])
+    middle = len(gaps) // 2
+    return float(gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2)
 
 
 @dataclass(slots=True)
@@ -88,17 +90,20 @@ def build_relationships(
 ) -> dict[str, Relationship]:
     """Fold interaction rows into one relationship per person; mail in `skip_threads` does not count."""
     relationships: dict[str, Relationship] = {}
-    day_number = clock.day_number
-    days: dict[int, int] = {}  # quarter-hour → day number, as the clock caches it, without a call per row
+    day_turn, day_number = clock.day_turn, clock.day_number
+    turns: dict[int, tuple[int, int]] = {}  # UTC day → `UserClock.day_turn`, without a call per row
     for key, when, direction, on_list, thread in rows:
         if skip_threads and thread in skip_threads:
             continue
         relationship = relationships.get(key)
         if relationship is None:
             relationship = relationships[key] = Relationship(key, first_epoch=when, last_epoch=when)
-        day = days.get(when // 900)
-        if day is None:
-            day = days[when // 900] = day_number(when)
+        utc_day = when // 86400
+        turn = turns.get(utc_day)
+        if turn is None:
+            turn = turns[utc_day] = day_turn(utc_day)
+        first, next_day_at = turn
+        day = (first + 1 if when >= next_day_at else first) if first else day_number(when)
         bits = _DIRECTION_BITS[direction]
         if thread is not None:
             bits |= _LIST_BIT if on_list else _DIRECT_BIT
@@ -107,7 +112,8 @@ def build_relationships(
                 relationship.last_mail_thread = thread
         kinds = relationship.day_kinds
         kinds[day] = kinds.get(day, 0) | bits
-        relationship.first_epoch = min(relationship.first_epoch, when)
+        if when < relationship.first_epoch:  # noqa: PLR1730  (a comparison, not a call: once per row)
+            relationship.first_epoch = when
         if when >= relationship.last_epoch:
             relationship.last_epoch = when
             relationship.last_direction = direction

@@ -70,3 +70,23 @@ def test_days_and_labels_follow_the_users_timezone() -> None:
         datetime(2026, 11, 3, 19, tzinfo=UTC), datetime(2026, 11, 3, 20, tzinfo=UTC)
     ) == ("Tue 3 Nov 14:00–15:00")
     assert new_york.day_label(datetime(2025, 7, 2, 12, tzinfo=UTC)) == "2 Jul 2025"
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Europe/London",
+        "Asia/Kolkata",  # +5:30: local midnight falls at 18:30 UTC
+        "America/St_Johns",  # -3:30 with DST
+        "Australia/Lord_Howe",  # a DST shift of half an hour
+        "America/Sao_Paulo",  # in 2017 DST began and ended at midnight: a day without 00:00, one with two
+    ],
+)
+def test_every_instant_of_a_year_falls_on_its_local_date_across_dst_switches(zone: str) -> None:
+    clock = UserClock(zone, datetime(2026, 12, 6, 12, tzinfo=UTC))
+    start = int(datetime(2017, 1, 1, tzinfo=UTC).timestamp())
+
+    for quarter_hour in range(start, start + 366 * 86400, 900):
+        for epoch in (quarter_hour, quarter_hour + 899):
+            local_date = datetime.fromtimestamp(epoch, clock.zone).date()
+            assert clock.day_of_epoch(epoch) == local_date, datetime.fromtimestamp(epoch, UTC)
