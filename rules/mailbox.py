@@ -22,6 +22,7 @@ from rules.clock import UserClock
 from rules.identity import Identity
 from rules.interactions import MET, RECEIVED, SENT, InteractionRow, Relationship, build_relationships
 from rules.lists import RELAY_PRECEDENCES, collect_list_addresses, is_list_address, relay_list_address
+from rules.mailscan import AUTOMATION_HEADERS as AUTOMATION_FLAG
 from rules.mailscan import CALENDAR_NOTICE as CALENDAR_FLAG
 from rules.mailscan import LIST_SIGNALS as LIST_SIGNALS_FLAG
 from rules.mailscan import NEWSLETTER_HEADERS as NEWSLETTER_FLAG
@@ -33,6 +34,9 @@ from store.addresses import normalise_address
 
 RESOURCE_DOMAIN = "@resource.calendar.google.com"
 GROUP_DOMAIN = "@group.calendar.google.com"
+# Flags under which a message's headers, not only its From, decide whether a machine wrote it.
+_MAYBE_MACHINE = CALENDAR_FLAG | NEWSLETTER_FLAG | AUTOMATION_FLAG
+_UNSEEN: Any = object()
 
 
 class Mailbox:
@@ -153,21 +157,39 @@ class Mailbox:
         human: Counter[str] = Counter()
         automated: Counter[str] = Counter()
         rows: list[InteractionRow] = []
-        sent_ids = self._sent_ids
-        key, user_keys, is_list = self.identity.key_lookup(), self.identity.user_keys, self.is_list
+        to_list = self._scan.to_list
+        # What a From address alone decides, once per address: None when it is the user or a list ("Name
+        # via Group <group@…>": the list wrote it, not a person), else its person and whether it looks like
+        # a machine's. The user's mail is the SENT flag or a From of the user's: either way it is skipped.
+        authors: dict[str | None, tuple[str, bool] | None] = {}
         for row in self._scan.messages:
-            message, thread, when, from_email = row[:4]
-            if message in sent_ids or not from_email or is_list(from_email):
-                continue  # the user's mail, or "Name via Group <group@…>": the list wrote it, not a person
-            person = key(from_email, from_email)
-            if person in user_keys:
+            flags = row[4]
+            if flags & SENT_FLAG:
                 continue
-            if self._machine_wrote(row):
+            from_email = row[3]
+            author = authors.get(from_email, _UNSEEN)
+            if author is _UNSEEN:
+                author = authors[from_email] = self._author(from_email)
+            if author is None:
+                continue
+            person, machine = author
+            if flags & _MAYBE_MACHINE:
+                machine = self._machine_wrote(row)  # headers beyond From have their say
+            if machine:
                 automated[from_email] += 1
                 continue
             human[from_email] += 1
-            rows.append((person, when, RECEIVED, self._came_through_list(row), thread))
+            on_list = row[0] in to_list or (flags & LIST_SIGNALS_FLAG and self._came_through_list(row))
+            rows.append((person, row[2], RECEIVED, bool(on_list), row[1]))
         return human, automated, rows
+
+    def _author(self, from_email: str | None) -> tuple[str, bool] | None:
+        if not from_email or self.is_list(from_email):
+            return None
+        person = self.identity.key(from_email)
+        if person in self.identity.user_keys:
+            return None
+        return person, self.patterns.matches(from_email)
 
     def _came_through_list(self, row: tuple[Any, ...]) -> bool:
         """Whether a scanned message is list mail: a list address in To/Cc, a list header, or a relay."""
@@ -223,17 +245,24 @@ class Mailbox:
     def _sent_interactions(self) -> list[InteractionRow]:
         sent = {row[0]: (row[1], row[2]) for row in self._scan.messages if row[0] in self._sent_ids}
         to_list = self._scan.to_list
-        key, user_keys, is_list = self.identity.key_lookup(), self.identity.user_keys, self.is_list
+        # Each recipient address's person, once per address; None for the user and lists.
+        people: dict[str, str | None] = {}
         rows: list[InteractionRow] = []
         seen: set[tuple[int, str]] = set()
         for message, recipient in self._scan.recipients:
-            person = key(recipient, recipient)
-            if person in user_keys or is_list(recipient) or (message, person) in seen:
+            person = people.get(recipient, _UNSEEN)
+            if person is _UNSEEN:
+                person = people[recipient] = self._recipient(recipient)
+            if person is None or (message, person) in seen:
                 continue
             seen.add((message, person))
             thread, when = sent[message]
             rows.append((person, when, SENT, message in to_list, thread))
         return rows
+
+    def _recipient(self, address: str) -> str | None:
+        person = self.identity.key(address)
+        return None if person in self.identity.user_keys or self.is_list(address) else person
 
     @cached_property
     def attended_meetings(self) -> list[Meeting]:

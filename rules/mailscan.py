@@ -31,6 +31,7 @@ NEWSLETTER_HEADERS = 2  # List-Unsubscribe without List-Post
 CALENDAR_NOTICE = 4  # text/calendar, or From/Sender calendar-notification@google.com
 LABELLED = 8  # carries one of the labels asked about (the label ids come in the last column)
 LIST_SIGNALS = 16  # some list header, or a Precedence with a Sender (a relay, perhaps)
+AUTOMATION_HEADERS = 32  # a Precedence or an Auto-Submitted header (mail without one is judged by its From)
 
 
 @dataclass
@@ -80,6 +81,9 @@ def scan_messages(session: Session, account_id: int, label_ids: Collection[str])
             and_(Message.precedence.is_not(None), Message.sender_email.is_not(None)),
         ),
         LIST_SIGNALS,
+    )
+    flags = flags + _bit(
+        or_(Message.precedence.is_not(None), Message.auto_submitted.is_not(None)), AUTOMATION_HEADERS
     )
     query = select(
         Message.id,
