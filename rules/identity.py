@@ -41,6 +41,7 @@ class Identity:
         self._key_of: dict[str, str] = {}
         self._id_of_key: dict[str, int] = {}
         self._names: dict[str, str] = {}
+        self._addresses_by_key: dict[str, set[str]] | None = None
         for row in people:
             self._key_of[row.email] = row.primary_email
             self._id_of_key.setdefault(row.primary_email, row.person_id)
@@ -102,11 +103,14 @@ class Identity:
         return address in self.user_addresses or self.key(address) in self.user_keys
 
     def addresses_by_key(self) -> dict[str, set[str]]:
-        """Every known address of every person, by person key."""
-        grouped: dict[str, set[str]] = defaultdict(set)
-        for address, key in self._key_of.items():
-            grouped[key].add(address)
-        return grouped
+        """Every known address of every person, by person key (computed once: each rule instance's filter
+        asks; callers read it and never change it)."""
+        if self._addresses_by_key is None:
+            grouped: dict[str, set[str]] = defaultdict(set)
+            for address, key in self._key_of.items():
+                grouped[key].add(address)
+            self._addresses_by_key = grouped
+        return self._addresses_by_key
 
     def normalise_all(self, raws: Iterable[str]) -> frozenset[str]:
         """Normalised addresses of a config list, dropping what is not an address."""
