@@ -76,12 +76,15 @@ class Mailbox:
         self.groups = self.identity.normalise_all(settings.group_addresses)
         self.never_nudge = self.identity.normalise_all(settings.never_nudge)
         user = self.identity.user_addresses
-        self._sent_ids = {row[0] for row in self._scan.messages if row[4] & SENT_FLAG or row[3] in user}
+        # The user's mail: its thread and date by message id.
+        self._sent = {
+            row[0]: (row[1], row[2]) for row in self._scan.messages if row[4] & SENT_FLAG or row[3] in user
+        }
         scan_recipients(
             session,
             account_id,
             self._scan,
-            sent_ids=self._sent_ids,
+            sent_ids=self._sent.keys(),
             lists=self.lists,
             is_list=self.is_list,
         )
@@ -243,7 +246,7 @@ class Mailbox:
         return [*self._sender_counts[2], *self._sent_interactions()]
 
     def _sent_interactions(self) -> list[InteractionRow]:
-        sent = {row[0]: (row[1], row[2]) for row in self._scan.messages if row[0] in self._sent_ids}
+        sent = self._sent
         to_list = self._scan.to_list
         # Each recipient address's person, once per address; None for the user and lists.
         people: dict[str, str | None] = {}

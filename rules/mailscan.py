@@ -106,14 +106,16 @@ def scan_messages(session: Session, account_id: int, label_ids: Collection[str])
         not_(Message.is_draft),
     )
     scan = MailScan(messages=raw_rows(session, query))
+    # The headers as plain tuples first: list mail repeats a few lists' headers thousands of times.
+    signals: set[tuple[Any, ...]] = set()
     for row in scan.messages:
         if row[4] & (LIST_SIGNALS | LABELLED):
-            message_id, thread_id, _at, _from, bits, list_id, post, xml, ml, precedence, sender = row[:11]
-            if bits & LIST_SIGNALS:
-                scan.list_signals.add(ListSignals(list_id, post, xml, ml, precedence, sender))
-            if bits & LABELLED:
-                for label in _labels(row[12], message_id):
-                    scan.threads_by_label[label].add(thread_id)
+            if row[4] & LIST_SIGNALS:
+                signals.add(row[5:11])
+            if row[4] & LABELLED:
+                for label in _labels(row[12], row[0]):
+                    scan.threads_by_label[label].add(row[1])
+    scan.list_signals = {ListSignals(*headers) for headers in signals}
     return scan
 
 
@@ -131,7 +133,7 @@ def scan_recipients(
     account_id: int,
     scan: MailScan,
     *,
-    sent_ids: set[int],
+    sent_ids: Collection[int],
     lists: Collection[str],
     is_list: Callable[[str], bool],
 ) -> None:
