@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import base64
+import io
+import json
 from datetime import timedelta
 from typing import Any
 
+from googleapiclient.http import HttpRequest
+from rich.console import Console
+
+from rapport.preview_table import render_drafts
 from rules.settings import IdentitySettings
+from sandbox.testing import credentials_for
+from sync.client import GoogleApi
 from sync.settings import DraftSettings
 from tests.fixtures_drafts import (
     ALEX,
@@ -83,6 +91,44 @@ def test_a_cold_contact_gets_a_reply_in_the_last_thread_with_them(
     assert "It's been 4 months since we last talked" in draft.body
     assert report.misthreaded == 0
     assert scenario.outbox()[COLD_SAM].gmail_thread_id == ROADMAP_THREAD
+
+
+class ThreadlessGmail(GoogleApi):
+    """The scenario's client, except that drafts.create loses the thread id: Gmail starts a new thread."""
+
+    def __init__(self, scenario: DraftScenario) -> None:
+        super().__init__(
+            credentials_for(scenario.server, ALEX),
+            api_endpoint=scenario.server.base_url,
+            retry=scenario.api.retry,
+        )
+
+    def execute(self, request: HttpRequest) -> Any:
+        if request.methodId == "gmail.users.drafts.create":
+            body = json.loads(request.body or "{}")
+            body["message"].pop("threadId", None)
+            request.body = json.dumps(body)
+            request.headers["content-length"] = str(len(request.body))
+        return super().execute(request)
+
+
+def test_a_reply_gmail_put_in_a_new_thread_is_shown_as_such(draft_scenario: DraftScenarioFactory) -> None:
+    scenario = draft_scenario()
+    scenario.api = ThreadlessGmail(scenario)
+    scenario.sync_and_find()
+
+    report = scenario.write()
+    screen = io.StringIO()
+    render_drafts(Console(file=screen, width=100), "work", report)
+
+    assert scenario.draft_with_key(COLD_SAM).thread_id != ROADMAP_THREAD
+    (sam,) = [draft for draft in report.written if draft.draft_key == COLD_SAM]
+    assert sam.misthreaded
+    assert report.misthreaded == 3  # Sam's, Zoë's and the follow-up: every reply
+    shown = screen.getvalue()
+    assert shown.count("(meant as a reply in its thread; Gmail put it in a new conversation)") == 3
+    assert "(a reply in its thread)" not in shown
+    assert "3 put in a new thread by Gmail" in shown
 
 
 def test_a_cold_contact_with_two_addresses_is_answered_where_they_last_wrote(
