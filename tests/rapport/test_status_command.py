@@ -122,6 +122,51 @@ def test_the_status_reads_whole_on_an_80_column_terminal(rapport_config: ConfigW
     assert max(len(line.rstrip()) for line in table.output.splitlines()) <= 80
 
 
+def test_drafts_that_could_not_be_written_are_counted_apart_from_the_written_ones(
+    rapport_config: ConfigWriter,
+) -> None:
+    config_path = rapport_config()
+    path, config = load_config(str(config_path))
+    store = open_store(path, config)
+    with store.sessions.begin() as session:
+        finding = Finding(
+            account_id=store.account_ids["work"],
+            rule_name="thank-you",
+            kind="thank_you",
+            occasion_key="thank_you:m1",
+            state="drafted",
+        )
+        session.add(finding)
+        session.flush()
+        for guest, state, failure in [
+            ("dana", "written", None),
+            ("joerg", "user_edited", None),
+            ("kim", "pending", None),  # being written: in no count yet
+            ("taro", "failed", "the message cannot be built: 'taro..yamada@docomo.ne.jp' is not an address"),
+        ]:
+            session.add(
+                Draft(
+                    account_id=finding.account_id,
+                    finding_id=finding.id,
+                    draft_key=f"thank_you:m1:{guest}",
+                    state=state,
+                    failure=failure,
+                )
+            )
+    store.engine.dispose()
+
+    table = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["--config", str(config_path), "status"])
+    as_json = CliRunner().invoke(cli, ["--config", str(config_path), "status", "--json"])
+
+    assert table.exit_code == 0, table.output
+    (drafts,) = [line for line in table.output.splitlines() if "Drafts written" in line]
+    assert drafts.partition("Drafts written")[2].strip() == (
+        "2 (in Gmail: 1, edited by you: 1); 1 could not be written (the log says why)"
+    )
+    [work] = json.loads(as_json.output)
+    assert work["drafts"] == {"written": 1, "user_edited": 1, "pending": 1, "failed": 1}
+
+
 def test_a_later_successful_cycle_marks_the_last_error_resolved(rapport_config: ConfigWriter) -> None:
     path, config = load_config(str(rapport_config()))
     store = open_store(path, config)
