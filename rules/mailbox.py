@@ -85,6 +85,7 @@ class Mailbox:
             account_id,
             self._scan,
             sent_ids=self._sent.keys(),
+            user_addresses=user,
             lists=self.lists,
             is_list=self.is_list,
         )

@@ -134,14 +134,19 @@ def scan_recipients(
     scan: MailScan,
     *,
     sent_ids: Collection[int],
+    user_addresses: Collection[str],
     lists: Collection[str],
     is_list: Callable[[str], bool],
 ) -> None:
     """Recipients of the user's sent mail (`sent_ids`), and which messages have a list address in To or Cc."""
     # The address table is narrow: one pass over its recipient rows is cheaper than any join (rows of other
-    # accounts come too and are dropped here: they are neither in `sent_ids` nor asked about).
+    # accounts come too and are dropped here: they are neither in `sent_ids` nor asked about). The user's
+    # own addresses stay in the database, about half the rows as most received mail is To the user, unless
+    # they might be a list's: the user is no recipient a relationship counts.
+    maybe_list = or_(MessageAddress.email.in_(sorted(lists)), MessageAddress.email.like("%+%"))
     query = select(MessageAddress.message_id, MessageAddress.role, MessageAddress.email).where(
-        MessageAddress.role.in_(RECIPIENT_ROLES)
+        MessageAddress.role.in_(RECIPIENT_ROLES),
+        or_(MessageAddress.email.not_in(sorted(user_addresses)), maybe_list),
     )
     list_set = set(lists)
     to_list, recipients = scan.to_list, scan.recipients
