@@ -8,7 +8,6 @@ once per run, whatever the number of rule instances.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, datetime
 from functools import cached_property
@@ -115,7 +114,8 @@ class Mailbox:
         """An automated sender: it matches the no-reply patterns, or all it ever sent was automated."""
         if self.patterns.matches(address):
             return True
-        return self._automated_count[address] > 0 and self._human_count[address] == 0
+        human, automated, _rows = self._senders
+        return address in automated and address not in human
 
     def is_human_recipient(self, address: str) -> bool:
         """A recipient that can answer: not the user, not a list, not automated."""
@@ -155,11 +155,11 @@ class Mailbox:
         return self._relationships[cached]
 
     @cached_property
-    def _sender_counts(self) -> tuple[Counter[str], Counter[str], list[InteractionRow]]:
-        """Per From address, how many of its messages were human and how many automated; and the
-        interactions those human messages are."""
-        human: Counter[str] = Counter()
-        automated: Counter[str] = Counter()
+    def _senders(self) -> tuple[set[str], set[str], list[InteractionRow]]:
+        """The From addresses that sent human mail, those that sent automated mail, and the interactions
+        the human mail is."""
+        human: set[str] = set()
+        automated: set[str] = set()
         rows: list[InteractionRow] = []
         to_list = self._scan.to_list
         # What a From address alone decides, once per address: None when it is the user or a list ("Name
@@ -180,9 +180,9 @@ class Mailbox:
             if flags & _MAYBE_MACHINE:
                 machine = self._machine_wrote(row)  # headers beyond From have their say
             if machine:
-                automated[from_email] += 1
+                automated.add(from_email)
                 continue
-            human[from_email] += 1
+            human.add(from_email)
             on_list = row[0] in to_list or (flags & LIST_SIGNALS_FLAG and self._came_through_list(row))
             rows.append((person, row[2], RECEIVED, bool(on_list), row[1]))
         return human, automated, rows
@@ -234,17 +234,9 @@ class Mailbox:
     def _rows_by_id(self) -> dict[int, tuple[Any, ...]]:
         return {row[0]: row for row in self._scan.messages}
 
-    @property
-    def _human_count(self) -> Counter[str]:
-        return self._sender_counts[0]
-
-    @property
-    def _automated_count(self) -> Counter[str]:
-        return self._sender_counts[1]
-
     @cached_property
     def _mail_interactions(self) -> list[InteractionRow]:
-        return [*self._sender_counts[2], *self._sent_interactions()]
+        return [*self._senders[2], *self._sent_interactions()]
 
     def _sent_interactions(self) -> list[InteractionRow]:
         sent = self._sent

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 SENT = 1  # the SENT label
 NEWSLETTER_HEADERS = 2  # List-Unsubscribe without List-Post
 CALENDAR_NOTICE = 4  # text/calendar, or From/Sender calendar-notification@google.com
-LABELLED = 8  # carries one of the labels asked about (the label ids come in the last column)
 LIST_SIGNALS = 16  # some list header, or a Precedence with a Sender (a relay, perhaps)
 AUTOMATION_HEADERS = 32  # a Precedence or an Auto-Submitted header (mail without one is judged by its From)
 
@@ -40,7 +39,7 @@ class MailScan:
 
     `messages` rows are (id, thread id, epoch, from, flags, List-Id, List-Post, X-Mailing-List,
     Mailing-List, Precedence, Sender, Auto-Submitted, labels): plain rows, as a hundred thousand objects
-    would cost more than the scan itself.
+    would cost more than the scan itself. The label ids come only on messages carrying a label asked about.
     """
 
     messages: list[tuple[Any, ...]] = field(default_factory=list)
@@ -70,8 +69,6 @@ def scan_messages(session: Session, account_id: int, label_ids: Collection[str])
             CALENDAR_NOTICE,
         )
     )
-    if label_ids:
-        flags = flags + _bit(labelled, LABELLED)
     flags = flags + _bit(
         or_(
             Message.list_id.is_not(None),
@@ -109,12 +106,11 @@ def scan_messages(session: Session, account_id: int, label_ids: Collection[str])
     # The headers as plain tuples first: list mail repeats a few lists' headers thousands of times.
     signals: set[tuple[Any, ...]] = set()
     for row in scan.messages:
-        if row[4] & (LIST_SIGNALS | LABELLED):
-            if row[4] & LIST_SIGNALS:
-                signals.add(row[5:11])
-            if row[4] & LABELLED:
-                for label in _labels(row[12], row[0]):
-                    scan.threads_by_label[label].add(row[1])
+        if row[4] & LIST_SIGNALS:
+            signals.add(row[5:11])
+        if row[12] is not None:
+            for label in _labels(row[12], row[0]):
+                scan.threads_by_label[label].add(row[1])
     scan.list_signals = {ListSignals(*headers) for headers in signals}
     return scan
 
