@@ -89,6 +89,7 @@ class Mailbox:
             is_list=self.is_list,
         )
         self._labelled: dict[frozenset[str], set[int]] = {}
+        self._relay_precedences: dict[str, bool] = {}
         self._relationships: dict[tuple[frozenset[int], int], dict[str, Relationship]] = {}
 
     def is_list(self, address: str) -> bool:
@@ -177,14 +178,18 @@ class Mailbox:
             if author is None:
                 continue
             person, machine = author
+            on_list: bool | None = None  # for human mail only, decided below unless the headers told
             if flags & _MAYBE_MACHINE:
-                machine = self._machine_wrote(row)  # headers beyond From have their say
+                machine, on_list = self._judged(row, from_machine=machine)  # the headers have their say
             if machine:
                 automated.add(from_email)
                 continue
             human.add(from_email)
-            on_list = row[0] in to_list or (flags & LIST_SIGNALS_FLAG and self._came_through_list(row))
-            rows.append((person, row[2], RECEIVED, bool(on_list), row[1]))
+            if on_list is None:
+                on_list = row[0] in to_list or bool(
+                    flags & LIST_SIGNALS_FLAG and self._came_through_list(row)
+                )
+            rows.append((person, row[2], RECEIVED, on_list, row[1]))
         return human, automated, rows
 
     def _author(self, from_email: str | None) -> tuple[str, bool] | None:
@@ -205,25 +210,42 @@ class Mailbox:
         return bool(list_id or post or xml or ml) or relay_list_address(precedence, sender) is not None
 
     def _machine_wrote(self, row: tuple[Any, ...]) -> bool:
-        """Whether a scanned message is automated: a calendar notice, a newsletter no list relayed,
-        `Auto-Submitted`, a From matching the no-reply patterns, or bulk mail outside any list."""
-        message, _thread, _when, from_email, flags = row[:5]
-        return bool(
-            flags & CALENDAR_FLAG
-            or (flags & NEWSLETTER_FLAG and message not in self._scan.to_list)
-            or (row[11] is not None and is_auto_submitted(row[11]))
-            or (from_email and self.patterns.matches(from_email))
-            or self._bulk_outside_lists(row)
-        )
+        """Whether a scanned message is automated (see `_judged`)."""
+        from_email = row[3]
+        return self._judged(row, from_machine=bool(from_email and self.patterns.matches(from_email)))[0]
 
-    def _bulk_outside_lists(self, row: tuple[Any, ...]) -> bool:
-        """`Precedence: bulk|list|junk` on mail no list relayed and nobody else sent for the author (a
-        Sender of its own): a mass mailing, or an old `vacation` auto-reply. List relays add the same header
-        to every person's post, so on list mail it proves nothing (issue 10)."""
-        from_email, precedence, sender = row[3], row[9], row[10]
-        if precedence is None or precedence.strip().lower() not in RELAY_PRECEDENCES:
-            return False
-        return sender in (None, from_email) and not self._came_through_list(row)
+    def _judged(self, row: tuple[Any, ...], *, from_machine: bool) -> tuple[bool, bool]:
+        """Whether a scanned message is automated, and whether it came through a list (`False` when it is
+        automated). Automated: a From matching the no-reply patterns (`from_machine`), a calendar notice, a
+        newsletter no list relayed, `Auto-Submitted`, or bulk mail outside any list: `Precedence:
+        bulk|list|junk` on mail no list relayed and nobody else sent for the author (a Sender of its own), a
+        mass mailing or an old `vacation` auto-reply. List relays add that header to every person's post, so
+        on list mail it proves nothing (issue 10)."""
+        message, flags = row[0], row[4]
+        if (
+            from_machine
+            or flags & CALENDAR_FLAG
+            or (flags & NEWSLETTER_FLAG and message not in self._scan.to_list)
+        ):
+            return True, False
+        if row[11] is not None and is_auto_submitted(row[11]):
+            return True, False
+        through_list = self._came_through_list(row)
+        precedence, sender = row[9], row[10]
+        bulk = (
+            not through_list
+            and precedence is not None
+            and self._is_relay_precedence(precedence)
+            and sender in (None, row[3])
+        )
+        return bulk, through_list
+
+    def _is_relay_precedence(self, precedence: str) -> bool:
+        """`Precedence: bulk|list|junk`, whatever the case and spacing (cached: a mailbox has a few)."""
+        verdict = self._relay_precedences.get(precedence)
+        if verdict is None:
+            verdict = self._relay_precedences[precedence] = precedence.strip().lower() in RELAY_PRECEDENCES
+        return verdict
 
     def is_automated_message(self, message_id: int) -> bool:
         """Whether the message with this store id is automated (see `_machine_wrote`)."""
