@@ -9,7 +9,7 @@ thousand interactions is a dictionary update per row.
 
 from __future__ import annotations
 
-import itertools
+import operator
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -50,7 +50,7 @@ def _median_gap(days: list[int]) -> float | None:
     """`statistics.median` of the gaps, written out: it is asked for thousands of relationships a run."""
     if len(days) < 2:
         return None
-    gaps = sorted([later - earlier for earlier, later in itertools.pairwise(days)])
+    gaps = sorted(map(operator.sub, days[1:], days))  # each day minus the one before
     middle = len(gaps) // 2
     return float(gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2)
 
@@ -73,9 +73,12 @@ class Relationship:
         if self._counts is None:
             sent = received = met = direct = list_only = 0
             for bits in self.day_kinds.values():
-                sent += bits & 1
-                received += (bits >> 1) & 1
-                met += (bits >> 2) & 1
+                if bits & 1:
+                    sent += 1
+                if bits & 2:
+                    received += 1
+                if bits & 4:
+                    met += 1
                 if bits & (_DIRECT_BIT | 4):
                     direct += 1
                 elif bits & _LIST_BIT:

@@ -75,10 +75,8 @@ class Mailbox:
         self.groups = self.identity.normalise_all(settings.group_addresses)
         self.never_nudge = self.identity.normalise_all(settings.never_nudge)
         user = self.identity.user_addresses
-        # The user's mail: its thread and date by message id.
-        self._sent = {
-            row[0]: (row[1], row[2]) for row in self._scan.messages if row[4] & SENT_FLAG or row[3] in user
-        }
+        # The user's mail: its scanned row (thread, date) by message id.
+        self._sent = {row[0]: row for row in self._scan.messages if row[4] & SENT_FLAG or row[3] in user}
         scan_recipients(
             session,
             account_id,
@@ -274,8 +272,8 @@ class Mailbox:
             if person is None or (message, person) in seen:
                 continue
             seen.add((message, person))
-            thread, when = sent[message]
-            rows.append((person, when, SENT, message in to_list, thread))
+            row = sent[message]
+            rows.append((person, row[2], SENT, message in to_list, row[1]))
         return rows
 
     def _recipient(self, address: str) -> str | None:
