@@ -14,6 +14,9 @@ from store.utc import utcnow
 CursorPhase = Literal["initial", "incremental"]
 # "stopped": Rapport was shut down mid-cycle (SIGTERM); nothing failed and the next cycle resumes.
 CycleOutcome = Literal["running", "ok", "error", "auth_error", "stopped"]
+# What ran: "cycle" the whole sync → rules → drafts (the daemon, `run --once`, the demo); "sync" and "draft"
+# the user's `rapport sync` and `rapport draft` (a preview or a dry run changes no Gmail state: no record).
+RunKind = Literal["cycle", "sync", "draft"]
 
 
 class Account(Base):
@@ -64,16 +67,19 @@ class PendingMessage(Base):
 
 
 class CycleRun(Base):
-    """One sync → rules → drafts cycle of one account, as ``rapport status`` reports it."""
+    """One run of one account: a sync → rules → drafts cycle, or a `rapport sync` or `rapport draft` (`kind`),
+    as ``rapport status`` reports it."""
 
     __tablename__ = "cycle_runs"
     __table_args__ = (
         one_of("outcome", get_args(CycleOutcome)),
+        one_of("kind", get_args(RunKind)),
         Index("ix_cycle_runs_account_started", "account_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[RunKind] = mapped_column(String(16), default="cycle", server_default="cycle")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]  # null while running
     outcome: Mapped[CycleOutcome] = mapped_column(String(16), default="running")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,6 +16,7 @@ from store.db import alembic_config, make_engine, upgrade
 from store.models import (
     Account,
     Base,
+    CycleRun,
     Message,
     MessageAddress,
     MessageIntent,
@@ -161,4 +163,39 @@ def test_reply_intents_decided_before_fingerprints_are_kept_without_one(store_ur
     with Session(engine) as session:
         intent = session.scalars(select(MessageIntent)).one()
         assert (intent.gmail_id, intent.expects_reply, intent.fingerprint) == ("m1", True, None)
+    engine.dispose()
+
+
+def test_runs_recorded_before_run_kinds_are_kept_as_cycles(store_url: str) -> None:
+    # Before 0006 only whole cycles (the daemon, `run --once`, the demo) were recorded.
+    engine = make_engine(store_url)
+    upgrade(engine, "0005")
+    # The table as 0005 had it (the model's would insert a kind).
+    counts = ("synced_messages", "synced_events", "found", "drafted")
+    runs = sa.table(
+        "cycle_runs", *(sa.column(name) for name in ("account_id", "outcome", "error", "started_at", *counts))
+    )
+    with Session(engine) as session, session.begin():
+        account = Account(name="work", email="alex@example.com")
+        session.add(account)
+        session.flush()
+        for outcome, error in [("ok", None), ("auth_error", "Google refused the saved token")]:
+            session.execute(
+                insert(runs).values(
+                    account_id=account.id,
+                    outcome=outcome,
+                    error=error,
+                    started_at=datetime.now(UTC),
+                    **dict.fromkeys(counts, 0),
+                )
+            )
+
+    upgrade(engine)
+
+    with Session(engine) as session:
+        kept = session.scalars(select(CycleRun).order_by(CycleRun.id)).all()
+        assert [(run.kind, run.outcome, run.error) for run in kept] == [
+            ("cycle", "ok", None),
+            ("cycle", "auth_error", "Google refused the saved token"),
+        ]
     engine.dispose()
