@@ -1,8 +1,11 @@
 """The commands that run the cycle or part of it: `run [--once]`, `sync`, `preview`, `draft [--dry-run]`.
 
 Each works on every configured account in turn (or the one `--account` names), each account under its
-store lease; one account's failure (a revoked token, Google down) never stops the others: the command ends
-with exit code 1 and a line per failed account naming the fix. Ctrl+C or SIGTERM stops after the current
+store lease. One account's failure (a revoked token, Google down) never stops the others: the command ends
+with exit code 1 and a line per failed account naming the fix. `run`, `sync` and `draft` (not --dry-run)
+leave a `cycle_runs` row per account saying what ran and how it ended, for `rapport status`; `preview` and
+`draft --dry-run` leave none: they sync nothing and write nothing to Gmail, and a preview that went well
+says nothing of whether the sync's last error is gone. Ctrl+C or SIGTERM stops after the current
 step; what was committed stays and the next run resumes. A store that cannot be opened ends each of them
 with exit code 2 before anything is written, except the daemon (`run` without --once), which waits for it
 (rapport/daemon_start.py).
@@ -83,17 +86,27 @@ def run(ctx: click.Context, once: bool) -> None:
 def sync(ctx: click.Context, account_name: str | None) -> None:
     """Bring the store up to date with Gmail and the calendars.
 
-    Nothing else: no rules, no drafts. A first sync shows a progress bar on a terminal.
+    Nothing else: no rules, no drafts. Every audit_every_cycles syncs (the daemon's included) it also checks
+    a sample of recent mail against the store and restores what is missing. A first sync shows a progress bar
+    on a terminal.
     """
     state, config, accounts = interactive_start(ctx, account_name)
     console = Console()
     bars = sync_progress(console)
     with opened_store(state, config) as store:
         if bars is None:
-            result = run_accounts(config, store, accounts, SYNC_ONLY)
+            result = run_accounts(config, store, accounts, SYNC_ONLY, record=True, kind="sync")
         else:
             with bars:
-                result = run_accounts(config, store, accounts, SYNC_ONLY, progress_for=bars.for_account)
+                result = run_accounts(
+                    config,
+                    store,
+                    accounts,
+                    SYNC_ONLY,
+                    record=True,
+                    kind="sync",
+                    progress_for=bars.for_account,
+                )
     for account_run in result.runs:
         line = sync_line(account_run)
         if line:
@@ -103,17 +116,29 @@ def sync(ctx: click.Context, account_name: str | None) -> None:
 
 
 def sync_line(account_run: AccountRun) -> str | None:
-    """'work (me@x.example): 1717 messages added, ... ; 1107 calls, 6574 quota units (full sync)'."""
-    report = account_run.cycle.results.sync
+    """'work (me@x.example): 1717 messages added, ... ; 1107 calls, 6574 quota units (full sync)', and the
+    audit's finding when one ran."""
+    results = account_run.cycle.results
+    report = results.sync
     if report is None:
         return None
     title = account_title(account_run.account.name, account_run.account.email)
     kind = " (full sync)" if report.full_sync else ""
     stopped = "; stopped before the end, the next sync resumes" if report.interrupted else ""
-    return (
+    line = (
         f"{title}: {report.messages_added} messages added, {report.messages_deleted} deleted, "
         f"{report.messages_relabelled} relabelled, {report.events_changed} calendar events changed{kind}; "
         f"{report.calls} calls, {report.units} quota units{stopped}"
+    )
+    audit = results.audit
+    if audit is None:
+        return line
+    gap = f"{audit.missing} missing, {audit.repaired} restored" if audit.missing else "none missing"
+    # The calls and units above are the sync's; the audit's come on top (nothing else ran).
+    calls, units = results.usage.calls - report.calls, results.usage.units - report.units
+    return (
+        f"{line}\n{title}: audit of {audit.sampled} recent messages against the store: {gap}; "
+        f"{calls} calls, {units} quota units"
     )
 
 
@@ -167,7 +192,9 @@ def draft(ctx: click.Context, dry_run: bool, account_name: str | None) -> None:
     """
     state, config, accounts = interactive_start(ctx, account_name)
     with opened_store(state, config) as store:
-        result = run_accounts(config, store, accounts, draft_steps(dry_run=dry_run))
+        # A dry run writes nothing to Gmail: no record (see the module's docstring).
+        steps = draft_steps(dry_run=dry_run)
+        result = run_accounts(config, store, accounts, steps, record=not dry_run, kind="draft")
         warn_if_not_synced(store, result)
     console = Console()
     for account_run in result.runs:

@@ -1,11 +1,11 @@
 """One account's cycle: sync Gmail and calendars → the integrity audit when due → rules → drafts.
 
 `AccountCycle` is the daemon's `Cycle` for one account; the commands run parts of it (`Steps`): `rapport
-sync` only the sync, `preview` only the rules, `draft` the rules and the drafts. The stop event (SIGTERM)
-is checked inside the sync between batches and pages, and between steps: a stopped cycle leaves every
-committed transaction in place and the next one resumes. A step that fails raises `StepError`, which
-says what the user is told and the fix (`rapport.failures`); the reports of the steps that ran are kept
-in `results` for the commands to show.
+sync` the sync and the audit when due, `preview` only the rules, `draft` the rules and the drafts. The stop
+event (SIGTERM) is checked inside the sync between batches and pages, and between steps: a stopped cycle
+leaves every committed transaction in place and the next one resumes. A step that fails raises
+`StepError`, which says what the user is told and the fix (`rapport.failures`); the reports of the steps
+that ran are kept in `results` for the commands to show.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from rapport.failures import Step, step_failed
 from rapport.token_store import load_credentials
 from rules.engine import RulesReport, run_rules
 from store.models import AuditRun, CycleRun
+from store.models_accounts import RunKind
 from sync.audit import AuditResult, audit
 from sync.bodies import fetch_plain_bodies
 from sync.client import GoogleApi, Usage
@@ -50,7 +51,9 @@ class Steps:
 
 
 FULL_CYCLE = Steps()
-SYNC_ONLY = Steps(audit=False, rules=False, drafts=False)
+# The audit checks what the sync stored, so a manual sync takes it when due too: a user who only ever runs
+# `rapport sync` is audited on the same schedule as the daemon (`audit_due` counts both).
+SYNC_ONLY = Steps(rules=False, drafts=False)
 RULES_ONLY = Steps(sync=False, audit=False, drafts=False)
 
 
@@ -206,13 +209,20 @@ class AccountCycle:
             ) from error
 
 
+# The runs that sync, and so audit when due; a `rapport draft` syncs nothing and does not count.
+SYNCING_RUNS: tuple[RunKind, ...] = ("cycle", "sync")
+
+
 def audit_due(sessions: sessionmaker[Session], account_id: int, every_cycles: int) -> bool:
-    """Whether `every_cycles` recorded cycles (this one included) have started since the last audit."""
+    """Whether `every_cycles` recorded syncing runs (cycles and `rapport sync`s, this one included) have
+    started since the last audit."""
     if every_cycles <= 0:
         return False
     with sessions() as session:
         last_audit = session.scalar(select(func.max(AuditRun.at)).where(AuditRun.account_id == account_id))
-        cycles = select(func.count(CycleRun.id)).where(CycleRun.account_id == account_id)
+        cycles = select(func.count(CycleRun.id)).where(
+            CycleRun.account_id == account_id, CycleRun.kind.in_(SYNCING_RUNS)
+        )
         if last_audit is not None:
             cycles = cycles.where(CycleRun.started_at > last_audit)
         return (session.scalar(cycles) or 0) >= every_cycles

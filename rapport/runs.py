@@ -15,6 +15,7 @@ from rapport.cycle import AccountCycle, Steps
 from rapport.daemon import AccountJob, CycleOutcome, Daemon
 from rapport.store_access import CycleRecords, Store, StoreLease
 from store.locks import make_holder
+from store.models_accounts import RunKind
 from sync.context import Progress
 
 ProgressFor = Callable[[AccountSettings], Progress | None]
@@ -42,10 +43,12 @@ def build_daemon(
     steps: Steps,
     *,
     record: bool,
+    kind: RunKind = "cycle",
     log_outcomes: bool = True,
     progress_for: ProgressFor | None = None,
 ) -> tuple[Daemon, dict[str, AccountCycle]]:
-    """A daemon over `accounts`' cycles, each under its store lease; `record` keeps `cycle_runs` rows."""
+    """A daemon over `accounts`' cycles, each under its store lease; `record` keeps `cycle_runs` rows saying
+    `kind` ran, each written once the lease is held (a run skipped for another process's lease has none)."""
     holder = make_holder()
     cycles: dict[str, AccountCycle] = {}
     jobs: list[AccountJob] = []
@@ -62,7 +65,7 @@ def build_daemon(
         cycles[account.name] = cycle
         lease = StoreLease(store.sessions, account_id, holder)
         jobs.append(AccountJob(account.name, account.email, cycle, lease))
-    recorder = CycleRecords(store.sessions, store.account_ids) if record else None
+    recorder = CycleRecords(store.sessions, store.account_ids, kind) if record else None
     daemon = Daemon(jobs, config.daemon, recorder=recorder, log_outcomes=log_outcomes)
     return daemon, cycles
 
@@ -74,12 +77,20 @@ def run_accounts(
     steps: Steps,
     *,
     record: bool = False,
+    kind: RunKind = "cycle",
     log_outcomes: bool = False,
     progress_for: ProgressFor | None = None,
 ) -> RunResult:
     """Run `steps` once for each account in turn (SIGTERM/SIGINT stop after the current step)."""
     daemon, cycles = build_daemon(
-        config, store, accounts, steps, record=record, log_outcomes=log_outcomes, progress_for=progress_for
+        config,
+        store,
+        accounts,
+        steps,
+        record=record,
+        kind=kind,
+        log_outcomes=log_outcomes,
+        progress_for=progress_for,
     )
     exit_code, outcomes = daemon.run_once()
     by_name = {outcome.account: outcome for outcome in outcomes}

@@ -31,6 +31,7 @@ from store.db import make_engine, session_factory, upgrade
 from store.errors import StoreUnavailable
 from store.models import AccountLock, CycleRun
 from store.models_accounts import CycleOutcome as StoredOutcome
+from store.models_accounts import RunKind
 from store.utc import utcnow
 
 logger = logging.getLogger(__name__)
@@ -215,15 +216,17 @@ def _is_dead_local_process(holder: str) -> bool:
 
 @dataclass
 class CycleRecords:
-    """Writes a `cycle_runs` row when a cycle starts ("running") and completes it when the cycle ends."""
+    """Writes a `cycle_runs` row when a run starts ("running") and completes it when the run ends; `kind`
+    says what ran (a whole cycle, or the user's `rapport sync` or `rapport draft`)."""
 
     sessions: sessionmaker[Session]
     account_ids: dict[str, int]
+    kind: RunKind = "cycle"
 
     def start(self, account: str) -> Callable[[CycleOutcome], None]:
         try:
             with self.sessions.begin() as session:
-                run = CycleRun(account_id=self.account_ids[account], outcome="running")
+                run = CycleRun(account_id=self.account_ids[account], kind=self.kind, outcome="running")
                 session.add(run)
                 session.flush()
                 run_id = run.id
