@@ -1,11 +1,16 @@
-"""What `rapport status` knows about each account, read from the store: the last cycle and its outcome,
-cursors, open findings by kind, drafts written, the last audit, and the last error with its fix
-(`rapport.status_table` shows it to a person; `status --json` prints it as it is).
+"""What `rapport status` knows about each account, read from the store: the last run (of any kind) and the
+last cycle with their outcomes, cursors, open findings by kind, drafts written, the last audit, and the last
+error with its fix (`rapport.status_table` shows it to a person; `status --json` prints it as it is).
 
-The JSON keys (`account`, `email`, `last_cycle`, `last_error`, `gmail_cursor`, `calendars`,
-`open_findings`, `drafts`, `last_audit`, `token_file_present`) are an interface scripts may rely on. A last
-cycle's `outcome` is "running" while a live process works the account; a cycle whose process died before
-recording its end (killed, crashed) reads "interrupted".
+A run is a whole cycle (`kind` "cycle": the daemon, `run --once`, the demo) or the user's `rapport sync`
+("sync") or `rapport draft` ("draft"); `preview` and `draft --dry-run` are not recorded. `last_run` is the
+newest run, `last_cycle` the newest cycle (what it always was), `last_error` the newest run that failed, of
+any kind, `resolved` once a later run ended "ok".
+
+The JSON keys (`account`, `email`, `last_run`, `last_cycle`, `last_error`, `gmail_cursor`, `calendars`,
+`open_findings`, `drafts`, `last_audit`, `token_file_present`) are an interface scripts may rely on. A run's
+`outcome` is "running" while a live process works the account; a run whose process died before recording
+its end (killed, crashed) reads "interrupted".
 """
 
 from __future__ import annotations
@@ -40,13 +45,18 @@ def account_status(session: Session, account: AccountSettings, account_id: int |
     )
     last = session.scalars(runs.limit(1)).first()
     if last is not None:
-        status["last_cycle"] = _cycle(last)
-        if last.outcome == "running" and not is_worked_on(session, account_id):
-            status["last_cycle"]["outcome"] = "interrupted"  # its process died (killed, crashed) mid-cycle
+        # Only the newest run can still be running: a later one began under the lease its process had lost.
+        live = last.outcome == "running" and is_worked_on(session, account_id)
+        status["last_run"] = _run(last, live=live)
+        cycles = runs.where(CycleRun.kind == "cycle").limit(1)
+        cycle = last if last.kind == "cycle" else session.scalars(cycles).first()
+        if cycle is not None:
+            status["last_cycle"] = _run(cycle, live=live and cycle is last)
     failed = session.scalars(runs.where(CycleRun.outcome.in_(FAILED)).limit(1)).first()
     if failed is not None:
         status["last_error"] = {
             "at": _iso(failed.started_at),
+            "kind": failed.kind,
             "error": failed.error,
             "fix": failed.fix,
             "resolved": last is not None and last.outcome == "ok" and last.id > failed.id,
@@ -82,15 +92,20 @@ def account_status(session: Session, account: AccountSettings, account_id: int |
     return status
 
 
-def _cycle(run: CycleRun) -> dict[str, Any]:
+def _run(run: CycleRun, *, live: bool) -> dict[str, Any]:
+    """A recorded run; one still "running" without a `live` process working it reads "interrupted"."""
+    interrupted = run.outcome == "running" and not live  # its process died (killed, crashed) mid-run
     return {
+        "kind": run.kind,
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
-        "outcome": run.outcome,
+        "outcome": "interrupted" if interrupted else run.outcome,
         "synced_messages": run.synced_messages,
         "synced_events": run.synced_events,
         "found": run.found,
         "drafted": run.drafted,
+        "error": run.error,
+        "fix": run.fix,
     }
 
 
@@ -128,6 +143,7 @@ def _never_run(account: AccountSettings) -> dict[str, Any]:
         "account": account.name,
         "email": account.email,
         "token_file_present": account.token_file.is_file(),
+        "last_run": None,
         "last_cycle": None,
         "last_error": None,
         "gmail_cursor": None,

@@ -1,5 +1,6 @@
 """`rapport status` for a person: one block per account, a label and its value on each line, then what
-needs the user (a missing token, a failed last cycle with its fix, a gap the audit found).
+needs the user (a missing token, a failed last run — cycle, `rapport sync` or `rapport draft` — with its fix,
+a gap the audit found).
 
 A block is two columns whatever the terminal's width, so it reads on an 80-column terminal too: the
 values wrap, nothing is cut off. The data is `rapport.status`'s, the same that `status --json` prints.
@@ -29,10 +30,13 @@ DRAFT_LABELS = (
     ("deleted_by_user", "deleted by you"),
     ("withdrawn", "withdrawn by Rapport"),
 )
+# What ran, as the user knows it; and what resumes a run that ended early.
+KIND_LABELS = {"cycle": "cycle", "sync": "rapport sync", "draft": "rapport draft"}
+RESUMED_BY = {"cycle": "cycle", "sync": "sync", "draft": "run"}
 OUTCOME_LABELS = {
     "running": "running now",
-    "interrupted": "interrupted: Rapport ended mid-cycle (killed or crashed); the next cycle resumes",
-    "stopped": "stopped before the end (the next cycle resumes)",
+    "interrupted": "interrupted: Rapport ended mid-{word} (killed or crashed); the next {word} resumes",
+    "stopped": "stopped before the end (the next {word} resumes)",
     "auth_error": "failed: authorization",
     "error": "failed",
 }
@@ -55,8 +59,13 @@ def render_status(console: Console, statuses: list[dict[str, Any]]) -> None:
 
 def _rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     findings = status["open_findings"]
+    last_run, last_cycle = status["last_run"], status["last_cycle"]
+    runs = [("Last cycle", _run(last_cycle))]
+    if last_run is not None and last_run["kind"] != "cycle":
+        # A `rapport sync` or `draft` came after the last cycle (if any): it is the news, shown first.
+        runs.insert(0, ("Last run", _run(last_run)))
     return [
-        ("Last cycle", _cycle(status["last_cycle"])),
+        *runs,
         ("Open findings", ", ".join(f"{label}: {findings[kind]}" for kind, label in FINDING_LABELS)),
         ("Drafts written", _drafts(status["drafts"])),
         ("Gmail", _gmail(status["gmail_cursor"])),
@@ -65,16 +74,21 @@ def _rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _cycle(cycle: dict[str, Any] | None) -> str:
-    if cycle is None:
+def _run(run: dict[str, Any] | None) -> str:
+    """'2026-12-08 10:00 UTC, rapport sync, ok: 4 mails and 1 events synced': when, what (unless a cycle,
+    which its row's label names), how it ended."""
+    if run is None:
         return "never"
-    outcome = OUTCOME_LABELS.get(cycle["outcome"], cycle["outcome"])
-    if cycle["outcome"] in ("running", "interrupted"):  # no counts recorded (yet)
-        return f"{_when(cycle['started_at'])}, {outcome}"
-    return (
-        f"{_when(cycle['started_at'])}, {outcome}: {cycle['synced_messages']} mails and "
-        f"{cycle['synced_events']} events synced, {cycle['found']} found, {cycle['drafted']} drafted"
-    )
+    kind = run["kind"]
+    outcome = OUTCOME_LABELS.get(run["outcome"], run["outcome"]).format(word=RESUMED_BY[kind])
+    what = "" if kind == "cycle" else f"{KIND_LABELS[kind]}, "
+    head = f"{_when(run['started_at'])}, {what}{outcome}"
+    if run["outcome"] in ("running", "interrupted"):  # no counts recorded (yet)
+        return head
+    synced = f"{run['synced_messages']} mails and {run['synced_events']} events synced"
+    made = f"{run['found']} found, {run['drafted']} drafted"
+    # Each kind's counts: a sync finds and drafts nothing, a draft run syncs nothing.
+    return f"{head}: {synced if kind == 'sync' else made if kind == 'draft' else f'{synced}, {made}'}"
 
 
 def _drafts(drafts: dict[str, int]) -> str:
@@ -112,7 +126,7 @@ def _audit(audit: dict[str, Any] | None) -> str:
 
 
 def problem_lines(statuses: list[dict[str, Any]]) -> list[str]:
-    """What needs the user: a missing token, a failed last cycle (with its fix), a gap the audit found."""
+    """What needs the user: a missing token, a failed last run (with its fix), a gap the audit found."""
     lines: list[str] = []
     for status in statuses:
         name = status["account"]
@@ -121,7 +135,7 @@ def problem_lines(statuses: list[dict[str, Any]]) -> list[str]:
         error = status["last_error"]
         if error is not None and not error["resolved"]:
             told = with_fix(error["error"] or "", error["fix"] or "")
-            lines.append(f"{name}: last cycle failed at {_when(error['at'])}: {told}")
+            lines.append(f"{name}: last {KIND_LABELS[error['kind']]} failed at {_when(error['at'])}: {told}")
         audit = status["last_audit"]
         if audit is not None and audit["missing"]:
             lines.append(

@@ -225,3 +225,28 @@ def test_a_cycle_whose_process_died_reads_interrupted_and_one_under_a_live_lease
     table = " ".join(dead[1].output.split())
     assert ", interrupted: Rapport ended mid-cycle (killed or crashed); the next cycle resumes Open" in table
     assert live[0]["last_cycle"]["outcome"] == "running"
+
+
+def test_a_cycle_left_running_before_a_later_run_reads_interrupted_even_while_that_run_holds_the_lease(
+    rapport_config: ConfigWriter,
+) -> None:
+    # A later run began under the lease, so the cycle's process had lost it: it is not running any more.
+    config_path = rapport_config()
+    path, config = load_config(str(config_path))
+    store = open_store(path, config)
+    work = store.account_ids["work"]
+    with store.sessions.begin() as session:
+        session.add(CycleRun(account_id=work, outcome="running"))  # its process was killed mid-cycle
+    lease = StoreLease(store.sessions, work, make_holder())
+    assert lease.acquire()
+    CycleRecords(store.sessions, store.account_ids, "sync").start("work")  # a `rapport sync`, running now
+
+    [status] = json.loads(CliRunner().invoke(cli, ["--config", str(config_path), "status", "--json"]).output)
+    table = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["--config", str(config_path), "status"]).output
+    lease.release()
+    store.engine.dispose()
+
+    assert (status["last_run"]["kind"], status["last_run"]["outcome"]) == ("sync", "running")
+    assert (status["last_cycle"]["kind"], status["last_cycle"]["outcome"]) == ("cycle", "interrupted")
+    assert ", rapport sync, running now" in table
+    assert ", interrupted: Rapport ended mid-cycle (killed or crashed); the next cycle resumes" in table
