@@ -41,6 +41,7 @@ class UserClock:
             raise ValueError("now must be an aware datetime")
         self.zone = ZoneInfo(timezone)
         self.now = now
+        self._year = self.local(now).year
         self.now_epoch = now.timestamp()
         self._days: dict[int, int] = {}  # quarter-hour → local day, on days the offset changes
         self._turns: dict[int, tuple[int, int]] = {}  # UTC day → `day_turn`
@@ -123,7 +124,7 @@ class UserClock:
         """'2 Jul', or '2 Jul 2024' when not this year."""
         local = self.local(instant)
         label = f"{local.day} {_MONTHS[local.month - 1]}"
-        return label if local.year == self.local(self.now).year else f"{label} {local.year}"
+        return label if local.year == self._year else f"{label} {local.year}"
 
     def meeting_label(self, start: datetime, end: datetime) -> str:
         """'Tue 3 Nov 14:00–15:00' (the end's date is named when the meeting runs past midnight)."""

@@ -61,11 +61,11 @@ class Mailbox:
         wanted = {settings.never_nudge_label, *label_names}
         self._scanned_labels = frozenset(self._label_ids[name] for name in wanted if name in self._label_ids)
         self._scan = scan_messages(session, account_id, self._scanned_labels)
-        sent_from = {row[3] for row in self._scan.messages if row[4] & SENT_FLAG and row[3]}
         fold = settings.fold_plus_addresses
         people = queries.people(session, account_id)
+        account_email = queries.account_email(session, account_id)
         self.identity = Identity(
-            user_addresses=[queries.account_email(session, account_id), *settings.aliases, *sent_from],
+            user_addresses=[account_email, *settings.aliases, *self._scan.sent_from],
             people=people,
             same_person=settings.same_person,
             normalise=lambda raw: normalise_address(raw, fold_plus=fold),

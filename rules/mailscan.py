@@ -44,6 +44,7 @@ class MailScan:
 
     messages: list[tuple[Any, ...]] = field(default_factory=list)
     list_signals: set[ListSignals] = field(default_factory=set)
+    sent_from: set[str] = field(default_factory=set)  # the From addresses of SENT mail
     threads_by_label: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     recipients: list[tuple[int, str]] = field(default_factory=list)  # (sent message id, recipient)
     to_list: set[int] = field(default_factory=set)  # messages with a list address in To or Cc
@@ -106,6 +107,8 @@ def scan_messages(session: Session, account_id: int, label_ids: Collection[str])
     # The headers as plain tuples first: list mail repeats a few lists' headers thousands of times.
     signals: set[tuple[Any, ...]] = set()
     for row in scan.messages:
+        if row[4] & SENT and row[3]:
+            scan.sent_from.add(row[3])
         if row[4] & LIST_SIGNALS:
             signals.add(row[5:11])
         if row[12] is not None:
