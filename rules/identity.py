@@ -81,10 +81,6 @@ class Identity:
         """The person's key (primary normalised address) for a normalised address; itself when unknown."""
         return self._key_of.get(address, address)
 
-    def key_lookup(self) -> Callable[[str, str], str]:
-        """`dict.get` of address → person key, for loops over many rows: `lookup(address, address)`."""
-        return self._key_of.get
-
     def person_id(self, key: str) -> int | None:
         """The store's person id for a person key, when the store knows the person."""
         return self._id_of_key.get(key)
