@@ -70,9 +70,13 @@ def find(rule: ColdContactRule, mailbox: Mailbox, rule_filter: RuleFilter) -> li
     now = mailbox.clock.now_epoch
     cold: list[_Cold] = []
     for key, relationship in relationships.items():
+        silence = (now - relationship.last_epoch) / DAY_SECONDS
+        # The threshold is at least min_days: a recent or a long-dormant contact is no candidate, whatever
+        # its counts (asked first, as counting a relationship's days is the dearer question).
+        if not rule.min_days < silence <= rule.max_days:
+            continue
         if not is_two_way(relationship, rule) or not _is_person(key, mailbox):
             continue
-        silence = (now - relationship.last_epoch) / DAY_SECONDS
         threshold = threshold_days(relationship, rule)
         if not threshold < silence <= rule.max_days:
             continue
