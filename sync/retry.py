@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRYABLE_ERRORS = (RateLimited, TransientApiError)
-NON_IDEMPOTENT_METHODS = frozenset({"gmail.users.drafts.create"})
 
 
 @dataclass(frozen=True)
