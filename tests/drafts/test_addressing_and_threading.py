@@ -159,19 +159,17 @@ def test_a_cold_contact_with_two_addresses_is_answered_where_they_last_wrote(
     assert draft.subject == "Re: New job!"
 
 
-def test_a_cold_contact_is_never_answered_inside_a_mailing_list_thread(
-    draft_scenario: DraftScenarioFactory,
-) -> None:
-    # Sam last wrote on a list relayed the old way (no List-* header, only Precedence and a bounce Sender);
-    # the user's answer copied the list. A personal note belongs in their last private thread.
-    scenario = draft_scenario()
+def _sam_last_wrote_on_a_list(scenario: DraftScenario, headers: list[tuple[str, str]] | None = None) -> None:
+    """Sam's last exchange with the user is inside a list thread (so the cold-contact rule, which looks at
+    the label of that last thread only, finds Sam cold whatever labels their private threads carry), the
+    list relaying with `headers` (default: a modern List-Id)."""
     post = scenario.state.deliver(
         ALEX,
         from_=f"Sam Lee <{SAM}>",
         to="hikers@lists.example",
         subject="Saturday walk",
         body="Who is in?",
-        headers=[("Precedence", "bulk"), ("Sender", "hikers-bounces@lists.example")],
+        headers=headers or [("List-Id", "<hikers.lists.example>")],
         at=NOW - timedelta(days=110),
     )
     scenario.state.user_sends(
@@ -182,6 +180,17 @@ def test_a_cold_contact_is_never_answered_inside_a_mailing_list_thread(
         body="Count me in.",
         in_reply_to=post,
         at=NOW - timedelta(days=109),
+    )
+
+
+def test_a_cold_contact_is_never_answered_inside_a_mailing_list_thread(
+    draft_scenario: DraftScenarioFactory,
+) -> None:
+    # Sam last wrote on a list relayed the old way (no List-* header, only Precedence and a bounce Sender);
+    # the user's answer copied the list. A personal note belongs in their last private thread.
+    scenario = draft_scenario()
+    _sam_last_wrote_on_a_list(
+        scenario, headers=[("Precedence", "bulk"), ("Sender", "hikers-bounces@lists.example")]
     )
     scenario.sync_and_find()
 
@@ -199,29 +208,6 @@ def _with_never_nudge_label(name: str = "Rapport/never-nudge") -> dict[str, Any]
     document = drafts_mailbox()
     document["users"][0]["labels"] = [{"id": NEVER_NUDGE, "name": name}]
     return document
-
-
-def _sam_last_wrote_on_a_list(scenario: DraftScenario) -> None:
-    """Sam's last exchange with the user is inside a list thread (so the cold-contact rule, which looks at
-    the label of that last thread only, finds Sam cold whatever labels their private threads carry)."""
-    post = scenario.state.deliver(
-        ALEX,
-        from_=f"Sam Lee <{SAM}>",
-        to="hikers@lists.example",
-        subject="Saturday walk",
-        body="Who is in?",
-        headers=[("List-Id", "<hikers.lists.example>")],
-        at=NOW - timedelta(days=110),
-    )
-    scenario.state.user_sends(
-        ALEX,
-        to=SAM,
-        cc="hikers@lists.example",
-        subject="Re: Saturday walk",
-        body="Count me in.",
-        in_reply_to=post,
-        at=NOW - timedelta(days=109),
-    )
 
 
 def test_a_cold_contact_is_never_answered_inside_a_thread_labelled_never_nudge(
