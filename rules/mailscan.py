@@ -15,12 +15,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, false, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, not_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rules.automation import CALENDAR_NOTIFIER
 from rules.lists import ListSignals
-from rules.queries import RECIPIENT_ROLES, epoch, escape_like, raw_rows
+from rules.queries import RECIPIENT_ROLES, carries_label, epoch, raw_rows
 from store.models import Message, MessageAddress
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,8 @@ def _bit(condition: ColumnElement[bool] | InstrumentedAttribute[bool], value: in
 
 def scan_messages(session: Session, account_id: int, label_ids: Collection[str]) -> MailScan:
     """Every non-draft message of the account, once; `label_ids`: the labels whose threads are wanted."""
-    as_text = cast(Message.label_ids, String)
-    labelled = or_(false(), *[as_text.like(f'%"{escape_like(label)}"%', escape="\\") for label in label_ids])
+    as_text = cast(Message.label_ids, String)  # the labels, read only from messages that carry one asked for
+    labelled = carries_label(Message.label_ids, label_ids)
     flags = (
         _bit(Message.is_sent, SENT)
         + _bit(and_(Message.list_unsubscribe.is_not(None), Message.list_post.is_(None)), NEWSLETTER_HEADERS)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     cast,
     extract,
+    false,
     not_,
     or_,
     select,
@@ -96,14 +97,22 @@ def label_ids_by_name(session: Session, account_id: int) -> dict[str, str]:
     return {name: gmail_id for name, gmail_id in session.execute(query)}
 
 
+def carries_label(label_ids_column: Any, label_ids: Collection[str]) -> ColumnElement[bool]:
+    """The message whose `label_ids` column this is carries one of `label_ids` (false for none)."""
+    # label_ids is a JSON list; its text holds each id in double quotes on both backends.
+    as_text = cast(label_ids_column, String)
+    return or_(false(), *[as_text.like(f'%"{escape_like(label)}"%', escape="\\") for label in label_ids])
+
+
 def threads_with_labels(session: Session, account_id: int, label_ids: Collection[str]) -> set[int]:
     """Threads (store ids) where any message carries one of the labels."""
     if not label_ids:
         return set()
-    # label_ids is a JSON list; its text holds each id in double quotes on both backends.
-    as_text = cast(Message.label_ids, String)
-    matches = [as_text.like(f'%"{escape_like(label)}"%', escape="\\") for label in label_ids]
-    query = select(Message.thread_id).where(Message.account_id == account_id, or_(*matches)).distinct()
+    query = (
+        select(Message.thread_id)
+        .where(Message.account_id == account_id, carries_label(Message.label_ids, label_ids))
+        .distinct()
+    )
     return set(session.execute(query).scalars())
 
 

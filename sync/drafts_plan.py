@@ -20,11 +20,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from rules.lists import RELAY_PRECEDENCES
-from rules.queries import escape_like
+from rules.queries import carries_label, label_ids_by_name
 from rules.render_context import Contact, DraftFacts, MeetingFacts, ThreadFacts
 from rules.rendering import DraftTemplate, render_draft
 from rules.settings import UserSettings
@@ -33,7 +33,6 @@ from store.models import (
     Calendar,
     Event,
     Finding,
-    Label,
     Message,
     MessageAddress,
     MessageIntent,
@@ -247,17 +246,11 @@ def _labelled_thread(session: Session, account_id: int, label_name: str) -> Colu
     """The candidate message's thread has a message carrying the label named `label_name`, as the rules read
     a labelled thread (`rules.queries.threads_with_labels`: any of its messages). The cold-contact rule only
     asks about the person's last thread, so an older private thread may carry the label."""
-    label_id = session.scalar(
-        select(Label.gmail_id).where(Label.account_id == account_id, Label.name == label_name).limit(1)
-    )
+    label_id = label_ids_by_name(session, account_id).get(label_name)
     if label_id is None:
         return false()  # the user never made the label: no thread carries it
     other = aliased(Message)
-    # label_ids is a JSON list; its text holds each id in double quotes on both backends.
-    return exists().where(
-        other.thread_id == Message.thread_id,
-        cast(other.label_ids, String).like(f'%"{escape_like(label_id)}"%', escape="\\"),
-    )
+    return exists().where(other.thread_id == Message.thread_id, carries_label(other.label_ids, [label_id]))
 
 
 def _latest_direct_thread(
